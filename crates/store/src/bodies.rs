@@ -1,0 +1,529 @@
+//! The body registry: importing, listing and editing bodies, and their succession.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Days, NaiveDate};
+use foi_core::{Body, BodyKind, BodyRow, Named, Regime, SuccessionRow};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::entity::{body, body_change, succession};
+use crate::{Error, Result, Store, not_found, now};
+
+/// One field of a body that an import or an edit changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What a body import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BodyImportSummary {
+    pub added: Vec<String>,
+    pub updated: Vec<(String, Vec<FieldChange>)>,
+    pub unchanged: usize,
+}
+
+impl BodyImportSummary {
+    /// Rows added or updated.
+    pub fn changed(&self) -> usize {
+        self.added.len() + self.updated.len()
+    }
+}
+
+/// Which bodies to list.
+#[derive(Debug, Clone, Default)]
+pub struct BodyFilter {
+    pub kinds: Vec<BodyKind>,
+    /// Case-insensitive exact region name.
+    pub region: Option<String>,
+    pub missing_email: bool,
+    /// Only bodies that exist on this date.
+    pub current_on: Option<NaiveDate>,
+    /// Only these codes.
+    pub codes: Option<Vec<String>>,
+    /// Case-insensitive substring of the name or code.
+    pub search: Option<String>,
+}
+
+/// An edit to one body; `Some("")` clears an optional field.
+#[derive(Debug, Clone, Default)]
+pub struct BodyUpdate {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub website: Option<String>,
+    pub foi_email: Option<String>,
+    pub regime: Option<Regime>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A logged change to a body.
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyChange {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub source: String,
+}
+
+/// One succession record: `share` of the predecessor went to the successor on a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Succession {
+    pub predecessor_code: String,
+    pub predecessor_name: Option<String>,
+    pub successor_code: String,
+    pub successor_name: Option<String>,
+    pub effective_date: NaiveDate,
+    pub share: Option<f64>,
+    pub basis: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// What a succession import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SuccessionSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Codes named in the file that the registry does not hold (kept, but worth knowing).
+    pub unknown_codes: Vec<String>,
+}
+
+pub(crate) fn to_body(m: body::Model) -> Result<Body> {
+    Ok(Body {
+        kind: BodyKind::from_name(&m.kind)
+            .ok_or_else(|| Error::Corrupt(format!("body {} has unknown kind {}", m.code, m.kind)))?,
+        regime: m
+            .regime
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("body {} has unknown regime {}", m.code, m.regime)))?,
+        code: m.code,
+        ods_code: m.ods_code,
+        gss_code: m.gss_code,
+        name: m.name,
+        region: m.region,
+        website: m.website,
+        foi_email: m.foi_email,
+        valid_from: m.valid_from,
+        valid_to: m.valid_to,
+    })
+}
+
+/// The fields of a body as (name, value) pairs, for comparing and logging.
+fn fields(b: &Body) -> [(&'static str, Option<String>); 10] {
+    [
+        ("ods_code", b.ods_code.clone()),
+        ("gss_code", b.gss_code.clone()),
+        ("name", Some(b.name.clone())),
+        ("kind", Some(b.kind.name().to_string())),
+        ("region", b.region.clone()),
+        ("website", b.website.clone()),
+        ("foi_email", b.foi_email.clone()),
+        ("regime", Some(b.regime.to_string())),
+        ("valid_from", b.valid_from.map(|d| d.to_string())),
+        ("valid_to", b.valid_to.map(|d| d.to_string())),
+    ]
+}
+
+/// The changes that bring `old` to `new`. A blank field in `new` means "not given" and
+/// never clears what is stored (an address someone supplied survives a re-import).
+fn diff(old: &Body, new: &Body) -> Vec<FieldChange> {
+    fields(old)
+        .into_iter()
+        .zip(fields(new))
+        .filter(|((_, o), (_, n))| n.is_some() && o != n)
+        .map(|((field, old), (_, new))| FieldChange { field, old, new })
+        .collect()
+}
+
+fn apply(m: &mut body::ActiveModel, b: &Body) {
+    m.code = Set(b.code.clone());
+    m.ods_code = Set(b.ods_code.clone());
+    m.gss_code = Set(b.gss_code.clone());
+    m.name = Set(b.name.clone());
+    m.kind = Set(b.kind.name().to_string());
+    m.region = Set(b.region.clone());
+    m.website = Set(b.website.clone());
+    m.foi_email = Set(b.foi_email.clone());
+    m.regime = Set(b.regime.to_string());
+    m.valid_from = Set(b.valid_from);
+    m.valid_to = Set(b.valid_to);
+    m.updated_at = Set(now());
+}
+
+/// Merges `new` onto `old`: only fields `new` gives are taken.
+fn merged(old: &Body, new: &Body) -> Body {
+    let pick = |n: &Option<String>, o: &Option<String>| n.clone().or_else(|| o.clone());
+    Body {
+        code: old.code.clone(),
+        ods_code: pick(&new.ods_code, &old.ods_code),
+        gss_code: pick(&new.gss_code, &old.gss_code),
+        name: new.name.clone(),
+        kind: new.kind,
+        region: pick(&new.region, &old.region),
+        website: pick(&new.website, &old.website),
+        foi_email: pick(&new.foi_email, &old.foi_email),
+        regime: new.regime,
+        valid_from: new.valid_from.or(old.valid_from),
+        valid_to: new.valid_to.or(old.valid_to),
+    }
+}
+
+async fn log_changes<C: ConnectionTrait>(db: &C, body_id: i32, changes: &[FieldChange], source: &str) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let rows = changes.iter().map(|c| body_change::ActiveModel {
+        body_id: Set(body_id),
+        at: Set(at),
+        field: Set(c.field.to_string()),
+        old_value: Set(c.old.clone()),
+        new_value: Set(c.new.clone()),
+        source: Set(source.to_string()),
+        ..Default::default()
+    });
+    body_change::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+async fn find_body<C: ConnectionTrait>(db: &C, code: &str) -> Result<body::Model> {
+    body::Entity::find()
+        .filter(body::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found("body", code))
+}
+
+impl Store {
+    /// Imports bodies all or nothing: adds new codes, updates changed ones in place (logging
+    /// each changed field against `source`), leaves the rest. With `dry_run` nothing is written.
+    pub async fn import_bodies(&self, rows: &[BodyRow], source: &str, dry_run: bool) -> Result<BodyImportSummary> {
+        let txn = self.db.begin().await?;
+        let existing: HashMap<String, body::Model> = body::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect();
+        let mut summary = BodyImportSummary::default();
+        let mut new_rows = Vec::new();
+        for row in rows {
+            let b = &row.body;
+            match existing.get(&b.code) {
+                None => {
+                    summary.added.push(b.code.clone());
+                    let mut m = body::ActiveModel { created_at: Set(now()), ..Default::default() };
+                    apply(&mut m, b);
+                    new_rows.push(m);
+                }
+                Some(m) => {
+                    let old = to_body(m.clone())?;
+                    let changes = diff(&old, b);
+                    if changes.is_empty() {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    if !dry_run {
+                        let mut am: body::ActiveModel = m.clone().into();
+                        apply(&mut am, &merged(&old, b));
+                        am.update(&txn).await?;
+                        log_changes(&txn, m.id, &changes, source).await?;
+                    }
+                    summary.updated.push((b.code.clone(), changes));
+                }
+            }
+        }
+        if dry_run {
+            txn.rollback().await?;
+            return Ok(summary);
+        }
+        for chunk in new_rows.chunks(200) {
+            body::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// Bodies matching `filter`, ordered by kind then name.
+    pub async fn list_bodies(&self, filter: &BodyFilter) -> Result<Vec<Body>> {
+        let mut cond = Condition::all();
+        if !filter.kinds.is_empty() {
+            cond = cond.add(body::Column::Kind.is_in(filter.kinds.iter().map(|k| k.name())));
+        }
+        if filter.missing_email {
+            cond = cond.add(body::Column::FoiEmail.is_null());
+        }
+        if let Some(d) = filter.current_on {
+            cond = cond
+                .add(Condition::any().add(body::Column::ValidFrom.is_null()).add(body::Column::ValidFrom.lte(d)))
+                .add(Condition::any().add(body::Column::ValidTo.is_null()).add(body::Column::ValidTo.gte(d)));
+        }
+        if let Some(codes) = &filter.codes {
+            cond = cond.add(body::Column::Code.is_in(codes.iter().cloned()));
+        }
+        let models = body::Entity::find()
+            .filter(cond)
+            .order_by_asc(body::Column::Kind)
+            .order_by_asc(body::Column::Name)
+            .all(&self.db)
+            .await?;
+        let region = filter.region.as_ref().map(|r| r.to_lowercase());
+        let search = filter.search.as_ref().map(|s| s.to_lowercase());
+        models
+            .into_iter()
+            .filter(|m| region.as_ref().is_none_or(|r| m.region.as_ref().is_some_and(|x| x.to_lowercase() == *r)))
+            .filter(|m| {
+                search.as_ref().is_none_or(|s| m.name.to_lowercase().contains(s) || m.code.to_lowercase().contains(s))
+            })
+            .map(to_body)
+            .collect()
+    }
+
+    /// One body by its code (case-insensitive when the exact code is not found).
+    pub async fn body(&self, code: &str) -> Result<Body> {
+        match find_body(&self.db, code).await {
+            Err(Error::NotFound { .. }) => find_body(&self.db, &code.to_ascii_uppercase()).await.and_then(to_body),
+            other => other.and_then(to_body),
+        }
+    }
+
+    /// Edits one body and logs each changed field against `source`.
+    pub async fn update_body(&self, code: &str, update: &BodyUpdate, source: &str) -> Result<Vec<FieldChange>> {
+        let txn = self.db.begin().await?;
+        let m = find_body(&txn, &self.body(code).await?.code).await?;
+        let old = to_body(m.clone())?;
+        let blank_is_none = |v: &Option<String>, o: &Option<String>| match v {
+            None => o.clone(),
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s.trim().to_string()),
+        };
+        if let Some(e) = update.foi_email.as_deref().filter(|e| !e.trim().is_empty())
+            && !foi_core::body::is_plausible_email(e.trim())
+        {
+            return Err(Error::Invalid(format!("malformed email address \"{e}\"")));
+        }
+        let new = Body {
+            name: update.name.clone().unwrap_or_else(|| old.name.clone()),
+            region: blank_is_none(&update.region, &old.region),
+            website: blank_is_none(&update.website, &old.website),
+            foi_email: blank_is_none(&update.foi_email, &old.foi_email),
+            regime: update.regime.unwrap_or(old.regime),
+            valid_from: update.valid_from.or(old.valid_from),
+            valid_to: update.valid_to.or(old.valid_to),
+            ..old.clone()
+        };
+        let changes: Vec<FieldChange> = fields(&old)
+            .into_iter()
+            .zip(fields(&new))
+            .filter(|((_, o), (_, n))| o != n)
+            .map(|((field, old), (_, new))| FieldChange { field, old, new })
+            .collect();
+        if !changes.is_empty() {
+            let mut am: body::ActiveModel = m.clone().into();
+            apply(&mut am, &new);
+            am.update(&txn).await?;
+            log_changes(&txn, m.id, &changes, source).await?;
+        }
+        txn.commit().await?;
+        Ok(changes)
+    }
+
+    /// The change log of one body, oldest first.
+    pub async fn body_history(&self, code: &str) -> Result<Vec<BodyChange>> {
+        let m = find_body(&self.db, &self.body(code).await?.code).await?;
+        Ok(body_change::Entity::find()
+            .filter(body_change::Column::BodyId.eq(m.id))
+            .order_by_asc(body_change::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| BodyChange { at: c.at, field: c.field, old: c.old_value, new: c.new_value, source: c.source })
+            .collect())
+    }
+
+    /// Imports succession records all or nothing; a record already held is updated in place.
+    pub async fn import_successions(&self, rows: &[SuccessionRow], dry_run: bool) -> Result<SuccessionSummary> {
+        let txn = self.db.begin().await?;
+        let known: BTreeSet<String> =
+            body::Entity::find().all(&txn).await?.into_iter().map(|m| m.code).collect();
+        let existing: HashMap<(String, String, NaiveDate), succession::Model> = succession::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| ((m.predecessor_code.clone(), m.successor_code.clone(), m.effective_date), m))
+            .collect();
+        let mut summary = SuccessionSummary::default();
+        let mut unknown = BTreeSet::new();
+        for r in rows {
+            for code in [&r.predecessor_code, &r.successor_code] {
+                if !known.contains(code) {
+                    unknown.insert(code.clone());
+                }
+            }
+            let key = (r.predecessor_code.clone(), r.successor_code.clone(), r.effective_date);
+            let fresh = succession::ActiveModel {
+                predecessor_code: Set(r.predecessor_code.clone()),
+                predecessor_name: Set(r.predecessor_name.clone()),
+                successor_code: Set(r.successor_code.clone()),
+                successor_name: Set(r.successor_name.clone()),
+                effective_date: Set(r.effective_date),
+                share: Set(r.share),
+                basis: Set(r.basis.clone()),
+                notes: Set(r.notes.clone()),
+                ..Default::default()
+            };
+            match existing.get(&key) {
+                Some(m)
+                    if m.share == r.share
+                        && m.basis == r.basis
+                        && m.notes == r.notes
+                        && m.predecessor_name == r.predecessor_name
+                        && m.successor_name == r.successor_name =>
+                {
+                    summary.unchanged += 1
+                }
+                Some(m) => {
+                    summary.updated += 1;
+                    if !dry_run {
+                        let mut am = fresh;
+                        am.id = Set(m.id);
+                        am.created_at = Set(m.created_at);
+                        am.update(&txn).await?;
+                    }
+                }
+                None => {
+                    summary.added += 1;
+                    if !dry_run {
+                        let mut am = fresh;
+                        am.created_at = Set(now());
+                        am.insert(&txn).await?;
+                    }
+                }
+            }
+        }
+        summary.unknown_codes = unknown.into_iter().collect();
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    /// Records that `new` replaced each of `olds` on `on`: the old bodies end the day before,
+    /// the new one starts that day (if it had no start), and the succession is kept.
+    pub async fn record_succession(&self, olds: &[String], new: &str, on: NaiveDate, share: Option<f64>, source: &str) -> Result<()> {
+        if share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
+            return Err(Error::Invalid("share must be above 0 and at most 1".into()));
+        }
+        let new_body = self.body(new).await?;
+        let day_before = on
+            .checked_sub_days(Days::new(1))
+            .ok_or_else(|| Error::Invalid(format!("{on} is too early")))?;
+        let mut old_bodies = Vec::new();
+        for code in olds {
+            let b = self.body(code).await?;
+            if b.code == new_body.code {
+                return Err(Error::Invalid(format!("{} cannot succeed itself", b.code)));
+            }
+            old_bodies.push(b);
+        }
+        let txn = self.db.begin().await?;
+        for old in &old_bodies {
+            let m = find_body(&txn, &old.code).await?;
+            let whole = share.is_none_or(|s| s >= 1.0);
+            if whole && old.valid_to.is_none_or(|t| t > day_before) {
+                let change = FieldChange { field: "valid_to", old: old.valid_to.map(|d| d.to_string()), new: Some(day_before.to_string()) };
+                let mut am: body::ActiveModel = m.clone().into();
+                am.valid_to = Set(Some(day_before));
+                am.updated_at = Set(now());
+                am.update(&txn).await?;
+                log_changes(&txn, m.id, &[change], source).await?;
+            }
+            let exists = succession::Entity::find()
+                .filter(succession::Column::PredecessorCode.eq(&old.code))
+                .filter(succession::Column::SuccessorCode.eq(&new_body.code))
+                .filter(succession::Column::EffectiveDate.eq(on))
+                .one(&txn)
+                .await?;
+            if exists.is_none() {
+                succession::ActiveModel {
+                    predecessor_code: Set(old.code.clone()),
+                    predecessor_name: Set(Some(old.name.clone())),
+                    successor_code: Set(new_body.code.clone()),
+                    successor_name: Set(Some(new_body.name.clone())),
+                    effective_date: Set(on),
+                    share: Set(share),
+                    basis: Set(Some(source.to_string())),
+                    notes: Set(None),
+                    created_at: Set(now()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
+        }
+        if new_body.valid_from.is_none() {
+            let m = find_body(&txn, &new_body.code).await?;
+            let mut am: body::ActiveModel = m.clone().into();
+            am.valid_from = Set(Some(on));
+            am.updated_at = Set(now());
+            am.update(&txn).await?;
+            log_changes(&txn, m.id, &[FieldChange { field: "valid_from", old: None, new: Some(on.to_string()) }], source).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Succession records naming `code`: (what it replaced, what replaced it).
+    pub async fn successions_of(&self, code: &str) -> Result<(Vec<Succession>, Vec<Succession>)> {
+        let conv = |m: succession::Model| Succession {
+            predecessor_code: m.predecessor_code,
+            predecessor_name: m.predecessor_name,
+            successor_code: m.successor_code,
+            successor_name: m.successor_name,
+            effective_date: m.effective_date,
+            share: m.share,
+            basis: m.basis,
+            notes: m.notes,
+        };
+        let find = |col: succession::Column| {
+            succession::Entity::find()
+                .filter(col.eq(code))
+                .order_by_asc(succession::Column::EffectiveDate)
+                .order_by_asc(succession::Column::Id)
+                .all(&self.db)
+        };
+        let replaced = find(succession::Column::SuccessorCode).await?.into_iter().map(conv).collect();
+        let replaced_by = find(succession::Column::PredecessorCode).await?.into_iter().map(conv).collect();
+        Ok((replaced, replaced_by))
+    }
+
+    /// All succession records, for comparing rounds.
+    pub async fn successions(&self) -> Result<Vec<Succession>> {
+        Ok(succession::Entity::find()
+            .order_by_asc(succession::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Succession {
+                predecessor_code: m.predecessor_code,
+                predecessor_name: m.predecessor_name,
+                successor_code: m.successor_code,
+                successor_name: m.successor_name,
+                effective_date: m.effective_date,
+                share: m.share,
+                basis: m.basis,
+                notes: m.notes,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,413 @@
+//! Rounds, requests, the append-only request event log, and stored messages with their
+//! raw bytes.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use foi_core::{Actor, Named, Request, RequestEvent, RequestState, Round};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+
+use crate::entity::{attachment, attachment_content, body, message, message_raw, request, request_event, round};
+use crate::{Error, Result, Store, not_found, now};
+
+/// What a new round needs.
+#[derive(Debug, Clone)]
+pub struct NewRound {
+    pub slug: String,
+    pub name: String,
+    pub codebook_name: String,
+    pub codebook: String,
+    pub template_set: String,
+    pub sender_name: String,
+    pub sender_email: String,
+    pub reply_domain: Option<String>,
+    pub launch_date: Option<NaiveDate>,
+}
+
+/// A message to store with its raw bytes (and attachments) in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub request_id: Option<i32>,
+    pub direction: String,
+    pub kind: String,
+    /// `Message-ID` without angle brackets.
+    pub message_id: Option<String>,
+    pub content_hash: String,
+    pub raw: Vec<u8>,
+    pub from_addr: Option<String>,
+    pub to_addrs: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
+    pub body_text: Option<String>,
+    pub outbox_state: Option<String>,
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// An attachment to store with its message.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub extraction: String,
+    pub extraction_error: Option<String>,
+    pub text: Option<String>,
+}
+
+/// A message as stored (without its raw bytes; see [`Store::message_raw`]).
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub request_id: Option<i32>,
+    pub direction: String,
+    pub kind: String,
+    pub message_id: Option<String>,
+    pub subject: Option<String>,
+    pub raw_size: i64,
+}
+
+fn to_round(m: round::Model) -> Round {
+    Round {
+        id: m.id,
+        slug: m.slug,
+        name: m.name,
+        codebook_name: m.codebook_name,
+        codebook: m.codebook,
+        template_set: m.template_set,
+        sender_name: m.sender_name,
+        sender_email: m.sender_email,
+        reply_domain: m.reply_domain,
+        launch_date: m.launch_date,
+        closed_at: m.closed_at,
+    }
+}
+
+fn parse_state(s: &str) -> Result<RequestState> {
+    RequestState::from_name(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
+}
+
+fn to_event(m: request_event::Model) -> Result<RequestEvent> {
+    Ok(RequestEvent {
+        at: m.at,
+        on: m.on_date,
+        from: m.from_state.as_deref().map(parse_state).transpose()?,
+        to: parse_state(&m.to_state)?,
+        actor: Actor::from_stored(&m.actor),
+        reason: m.reason,
+        message_id: m.message_id,
+    })
+}
+
+fn dedup_key(direction: &str, message_id: Option<&str>, content_hash: &str) -> String {
+    match message_id {
+        Some(id) => format!("{direction}:mid:{id}"),
+        None => format!("{direction}:sha256:{content_hash}"),
+    }
+}
+
+async fn append_event<C: ConnectionTrait>(
+    db: &C,
+    request_id: i32,
+    from: Option<RequestState>,
+    to: RequestState,
+    actor: &Actor,
+    reason: Option<&str>,
+    on: NaiveDate,
+    message_id: Option<i64>,
+) -> Result<()> {
+    request_event::ActiveModel {
+        request_id: Set(request_id),
+        at: Set(now()),
+        on_date: Set(on),
+        from_state: Set(from.map(|s| s.name().to_string())),
+        to_state: Set(to.name().to_string()),
+        actor: Set(actor.to_stored()),
+        reason: Set(reason.map(str::to_string)),
+        message_id: Set(message_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_round(&self, new: &NewRound) -> Result<Round> {
+        if round::Entity::find().filter(round::Column::Slug.eq(&new.slug)).one(&self.db).await?.is_some() {
+            return Err(Error::Invalid(format!("a round called {} already exists", new.slug)));
+        }
+        let m = round::ActiveModel {
+            slug: Set(new.slug.clone()),
+            name: Set(new.name.clone()),
+            codebook_name: Set(new.codebook_name.clone()),
+            codebook: Set(new.codebook.clone()),
+            template_set: Set(new.template_set.clone()),
+            sender_name: Set(new.sender_name.clone()),
+            sender_email: Set(new.sender_email.clone()),
+            reply_domain: Set(new.reply_domain.clone()),
+            launch_date: Set(new.launch_date),
+            closed_at: Set(None),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(to_round(m))
+    }
+
+    pub async fn round(&self, slug: &str) -> Result<Round> {
+        round::Entity::find()
+            .filter(round::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?
+            .map(to_round)
+            .ok_or_else(|| not_found("round", slug))
+    }
+
+    pub async fn rounds(&self) -> Result<Vec<Round>> {
+        Ok(round::Entity::find().order_by_asc(round::Column::Id).all(&self.db).await?.into_iter().map(to_round).collect())
+    }
+
+    /// Adds a draft request for each (body code, reference) not yet in the round; returns
+    /// how many were added. Bodies already in the round are left as they are.
+    pub async fn add_requests(&self, round_slug: &str, items: &[(String, String)], actor: &Actor) -> Result<usize> {
+        let round = self.round(round_slug).await?;
+        let txn = self.db.begin().await?;
+        let bodies: HashMap<String, i32> =
+            body::Entity::find().all(&txn).await?.into_iter().map(|b| (b.code, b.id)).collect();
+        let present: std::collections::HashSet<i32> = request::Entity::find()
+            .filter(request::Column::RoundId.eq(round.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.body_id)
+            .collect();
+        let today = now().date_naive();
+        let mut added = 0;
+        for (code, reference) in items {
+            let body_id = *bodies.get(code).ok_or_else(|| not_found("body", code))?;
+            if present.contains(&body_id) {
+                continue;
+            }
+            let r = request::ActiveModel {
+                round_id: Set(round.id),
+                body_id: Set(body_id),
+                reference: Set(reference.clone()),
+                state: Set(RequestState::Draft.name().to_string()),
+                to_address: Set(None),
+                sent_at: Set(None),
+                exemptions: Set(None),
+                chasers_sent: Set(0),
+                created_at: Set(now()),
+                updated_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            append_event(&txn, r.id, None, RequestState::Draft, actor, Some("added to the round"), today, None).await?;
+            added += 1;
+        }
+        txn.commit().await?;
+        Ok(added)
+    }
+
+    /// The requests of a round, ordered by body name.
+    pub async fn requests(&self, round_slug: &str) -> Result<Vec<Request>> {
+        let round = self.round(round_slug).await?;
+        let reqs = request::Entity::find()
+            .filter(request::Column::RoundId.eq(round.id))
+            .order_by_asc(request::Column::Id)
+            .all(&self.db)
+            .await?;
+        let bodies: HashMap<i32, body::Model> =
+            body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b)).collect();
+        let mut out = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            let b = bodies.get(&r.body_id).cloned().ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
+            out.push(self.to_request(r, b)?);
+        }
+        out.sort_by(|a, b| a.body.name.cmp(&b.body.name));
+        Ok(out)
+    }
+
+    /// One request by its reference token.
+    pub async fn request(&self, reference: &str) -> Result<Request> {
+        let r = request::Entity::find()
+            .filter(request::Column::Reference.eq(reference))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("request", reference))?;
+        let b = body::Entity::find_by_id(r.body_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
+        self.to_request(r, b)
+    }
+
+    fn to_request(&self, r: request::Model, b: body::Model) -> Result<Request> {
+        Ok(Request {
+            id: r.id,
+            round_id: r.round_id,
+            body: crate::bodies::to_body(b)?,
+            reference: r.reference,
+            state: parse_state(&r.state)?,
+            to_address: r.to_address,
+            sent_at: r.sent_at,
+            exemptions: r
+                .exemptions
+                .map(|e| serde_json::from_str(&e).map_err(|e| Error::Corrupt(format!("bad exemptions list: {e}"))))
+                .transpose()?
+                .unwrap_or_default(),
+            chasers_sent: r.chasers_sent,
+        })
+    }
+
+    /// Moves a request to `to`, checking the lifecycle, and appends the event in the same
+    /// transaction. `on` is the UK day the move counts on for the statutory clock.
+    pub async fn move_request(
+        &self,
+        request_id: i32,
+        to: RequestState,
+        actor: &Actor,
+        reason: Option<&str>,
+        on: NaiveDate,
+        message_id: Option<i64>,
+    ) -> Result<()> {
+        if actor.is_person() && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(Error::Invalid("a reason is required when a person changes a request's state".into()));
+        }
+        let txn = self.db.begin().await?;
+        let r = request::Entity::find_by_id(request_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("request", request_id))?;
+        let from = parse_state(&r.state)?;
+        from.check_move(to, actor)?;
+        let mut am: request::ActiveModel = r.clone().into();
+        am.state = Set(to.name().to_string());
+        am.updated_at = Set(now());
+        if to == RequestState::Sent && r.sent_at.is_none() {
+            am.sent_at = Set(Some(now()));
+        }
+        am.update(&txn).await?;
+        append_event(&txn, request_id, Some(from), to, actor, reason, on, message_id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The event log of a request, oldest first.
+    pub async fn request_events(&self, request_id: i32) -> Result<Vec<RequestEvent>> {
+        request_event::Entity::find()
+            .filter(request_event::Column::RequestId.eq(request_id))
+            .order_by_asc(request_event::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_event)
+            .collect()
+    }
+
+    /// Stores a message, its raw bytes and its attachments in one transaction. A message
+    /// already held (same direction and Message-ID, or same bytes when it has none) is not
+    /// stored again: returns its id and `false`.
+    pub async fn store_message(&self, m: &NewMessage) -> Result<(i64, bool)> {
+        let key = dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash);
+        let txn = self.db.begin().await?;
+        if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(&txn).await? {
+            return Ok((existing.id, false));
+        }
+        let row = message::ActiveModel {
+            request_id: Set(m.request_id),
+            direction: Set(m.direction.clone()),
+            kind: Set(m.kind.clone()),
+            dedup_key: Set(key),
+            message_id: Set(m.message_id.clone()),
+            content_hash: Set(m.content_hash.clone()),
+            raw_size: Set(m.raw.len() as i64),
+            from_addr: Set(m.from_addr.clone()),
+            to_addrs: Set(m.to_addrs.clone()),
+            subject: Set(m.subject.clone()),
+            date: Set(m.date),
+            body_text: Set(m.body_text.clone()),
+            outbox_state: Set(m.outbox_state.clone()),
+            attempts: Set(0),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        message_raw::ActiveModel { message_id: Set(row.id), raw: Set(m.raw.clone()) }.insert(&txn).await?;
+        for (i, a) in m.attachments.iter().enumerate() {
+            let att = attachment::ActiveModel {
+                message_id: Set(row.id),
+                ordinal: Set(i as i32),
+                parent_id: Set(None),
+                filename: Set(a.filename.clone()),
+                content_type: Set(a.content_type.clone()),
+                size: Set(a.content.len() as i64),
+                sha256: Set(a.sha256.clone()),
+                extraction: Set(a.extraction.clone()),
+                extraction_error: Set(a.extraction_error.clone()),
+                text: Set(a.text.clone()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            attachment_content::ActiveModel { attachment_id: Set(att.id), content: Set(a.content.clone()) }
+                .insert(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok((row.id, true))
+    }
+
+    /// The raw bytes of a stored message, exactly as sent or received.
+    pub async fn message_raw(&self, id: i64) -> Result<Vec<u8>> {
+        Ok(message_raw::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found("message", id))?.raw)
+    }
+
+    /// Messages of a request, oldest first.
+    pub async fn messages_of_request(&self, request_id: i32) -> Result<Vec<StoredMessage>> {
+        Ok(message::Entity::find()
+            .filter(message::Column::RequestId.eq(request_id))
+            .order_by_asc(message::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| StoredMessage {
+                id: m.id,
+                request_id: m.request_id,
+                direction: m.direction,
+                kind: m.kind,
+                message_id: m.message_id,
+                subject: m.subject,
+                raw_size: m.raw_size,
+            })
+            .collect())
+    }
+
+    /// The stored bytes of each attachment of a message, in order.
+    pub async fn attachment_contents(&self, message_id: i64) -> Result<Vec<Vec<u8>>> {
+        let atts = attachment::Entity::find()
+            .filter(attachment::Column::MessageId.eq(message_id))
+            .order_by_asc(attachment::Column::Ordinal)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(atts.len());
+        for a in atts {
+            out.push(
+                attachment_content::Entity::find_by_id(a.id)
+                    .one(&self.db)
+                    .await?
+                    .ok_or_else(|| Error::Corrupt(format!("attachment {} has no content", a.id)))?
+                    .content,
+            );
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,232 @@
+//! Storage tests: each runs on a fresh SQLite database and a fresh PostgreSQL database.
+
+use chrono::NaiveDate;
+use foi_core::{Actor, BodyKind, RequestState, clock_from_events, registry};
+use foi_store::testing::{backends_used, each_backend};
+use foi_store::{Backend, BodyFilter, BodyUpdate, NewAttachment, NewMessage, NewRound, Store};
+
+fn data(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn import(store: &Store, file: &str) -> foi_store::BodyImportSummary {
+    let report = registry::read_bodies(&data(file), None);
+    assert!(report.errors.is_empty(), "{file}: {:?}", report.errors);
+    store.import_bodies(&report.rows, file, false).await.unwrap()
+}
+
+#[tokio::test]
+async fn both_backends_are_used_and_really_answer() {
+    each_backend(|store| async move {
+        let version = store.server_version().await.unwrap();
+        match store.backend() {
+            Backend::Sqlite => assert!(version.starts_with("SQLite 3."), "{version}"),
+            Backend::Postgres => assert!(version.starts_with("PostgreSQL "), "{version}"),
+        }
+    })
+    .await;
+    let used = backends_used();
+    assert!(used.contains(&Backend::Sqlite) && used.contains(&Backend::Postgres), "backends used: {used:?}");
+}
+
+#[tokio::test]
+async fn shipped_lists_import_once() {
+    each_backend(|store| async move {
+        for (file, n) in [("icbs.csv", 42), ("upper_tier_las.csv", 153), ("ccgs_2017.csv", 207)] {
+            let first = import(&store, file).await;
+            assert_eq!((first.added.len(), first.updated.len()), (n, 0), "{file}");
+            let second = import(&store, file).await;
+            assert_eq!((second.changed(), second.unchanged), (0, n), "{file} imported twice");
+        }
+        let all = store.list_bodies(&BodyFilter::default()).await.unwrap();
+        assert_eq!(all.len(), 42 + 153 + 207);
+        let icbs = store.list_bodies(&BodyFilter { kinds: vec![BodyKind::Icb], ..Default::default() }).await.unwrap();
+        assert_eq!(icbs.len(), 42);
+        // Blank emails stay blank: 6 ICBs and 3 councils have a known address.
+        let with_email = all.iter().filter(|b| b.foi_email.is_some()).count();
+        assert_eq!(with_email, 9);
+        // CCGs were abolished on 1 July 2022: none is current now.
+        let current = store.list_bodies(&BodyFilter { current_on: Some(d("2026-11-23")), ..Default::default() }).await.unwrap();
+        assert_eq!(current.len(), 42 + 153);
+        let in_2017 = store
+            .list_bodies(&BodyFilter { current_on: Some(d("2017-10-09")), kinds: vec![BodyKind::Ccg], ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(in_2017.len(), 207);
+        let london = store.list_bodies(&BodyFilter { region: Some("london".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(london.len(), 33 + 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_updated_file_updates_in_place_and_logs_what_changed() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        // An officer supplies an address; a re-import of the blank shipped list keeps it.
+        store
+            .update_body("QHG", &BodyUpdate { foi_email: Some("foi@blmk.example".into()), ..Default::default() }, "test")
+            .await
+            .unwrap();
+        assert_eq!(import(&store, "icbs.csv").await.changed(), 0);
+        let csv = "ods_code,name,kind,region,website\nQHG,NHS BLMK ICB,icb,East of England,https://blmk.example\nNEW,New Body,other,,\n";
+        let report = registry::read_bodies(csv.as_bytes(), None);
+        let dry = store.import_bodies(&report.rows, "update.csv", true).await.unwrap();
+        assert_eq!((dry.added.len(), dry.updated.len()), (1, 1));
+        assert!(store.body("NEW").await.is_err(), "a dry run writes nothing");
+        let done = store.import_bodies(&report.rows, "update.csv", false).await.unwrap();
+        assert_eq!(done.updated[0].0, "QHG");
+        let fields: Vec<&str> = done.updated[0].1.iter().map(|c| c.field).collect();
+        assert_eq!(fields, vec!["name", "website"]);
+        let b = store.body("QHG").await.unwrap();
+        assert_eq!((b.name.as_str(), b.foi_email.as_deref()), ("NHS BLMK ICB", Some("foi@blmk.example")));
+        let history = store.body_history("qhg").await.unwrap();
+        let logged: Vec<(&str, &str)> = history.iter().map(|c| (c.field.as_str(), c.source.as_str())).collect();
+        assert_eq!(logged, vec![("foi_email", "test"), ("name", "update.csv"), ("website", "update.csv")]);
+        assert!(store.update_body("QHG", &BodyUpdate { foi_email: Some("nope".into()), ..Default::default() }, "t").await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn succession_files_load_and_reload() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        import(&store, "ccgs_2017.csv").await;
+        let rows = registry::read_successions(&data("ccg2017_to_icb2022.csv"), None);
+        assert!(rows.errors.is_empty(), "{:?}", rows.errors);
+        let first = store.import_successions(&rows.rows, false).await.unwrap();
+        assert_eq!((first.added, first.unknown_codes.len()), (211, 0));
+        let again = store.import_successions(&rows.rows, false).await.unwrap();
+        assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 211));
+        let (replaced, _) = store.successions_of("QOP").await.unwrap();
+        let tameside = replaced.iter().find(|s| s.predecessor_code == "01Y").unwrap();
+        assert_eq!(tameside.share, Some(0.8705));
+        let (_, replaced_by) = store.successions_of("01Y").await.unwrap();
+        assert_eq!(replaced_by.len(), 2);
+
+        let merged = registry::read_successions(&data("icb2022_successors_2026.csv"), None);
+        assert!(merged.errors.is_empty(), "{:?}", merged.errors);
+        let s = store.import_successions(&merged.rows, false).await.unwrap();
+        assert_eq!(s.added, 16);
+        assert!(s.unknown_codes.contains(&"D7T5G".to_string()), "{:?}", s.unknown_codes);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn succeed_closes_the_old_bodies() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        let csv = "code,name,kind,region\nD7T5G,NHS Essex ICB,icb,East of England\n";
+        let r = registry::read_bodies(csv.as_bytes(), None);
+        store.import_bodies(&r.rows, "new.csv", false).await.unwrap();
+        store.record_succession(&["QH8".into(), "QJG".into()], "D7T5G", d("2026-04-01"), None, "test").await.unwrap();
+        assert_eq!(store.body("QH8").await.unwrap().valid_to, Some(d("2026-03-31")));
+        assert_eq!(store.body("D7T5G").await.unwrap().valid_from, Some(d("2026-04-01")));
+        let (replaced, _) = store.successions_of("D7T5G").await.unwrap();
+        assert_eq!(replaced.len(), 2);
+        // Twice is harmless.
+        store.record_succession(&["QH8".into()], "D7T5G", d("2026-04-01"), None, "test").await.unwrap();
+        assert_eq!(store.successions_of("D7T5G").await.unwrap().0.len(), 2);
+        assert!(store.record_succession(&["NOPE".into()], "D7T5G", d("2026-04-01"), None, "t").await.is_err());
+    })
+    .await;
+}
+
+fn new_round(slug: &str) -> NewRound {
+    NewRound {
+        slug: slug.into(),
+        name: "Children's palliative care 2026".into(),
+        codebook_name: "cpc".into(),
+        codebook: "# codebook".into(),
+        template_set: "cpc".into(),
+        sender_name: "Campaigns".into(),
+        sender_email: "campaigns@charity.example".into(),
+        reply_domain: Some("charity.example".into()),
+        launch_date: Some(d("2026-11-02")),
+    }
+}
+
+#[tokio::test]
+async fn a_request_moves_through_its_lifecycle_and_logs_every_move() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        store.create_round(&new_round("cpc-2026")).await.unwrap();
+        assert!(store.create_round(&new_round("cpc-2026")).await.is_err(), "slugs are unique");
+        let officer = Actor::Person("officer".into());
+        let items = vec![("QHG".to_string(), "REF1".to_string()), ("QUE".to_string(), "REF2".to_string())];
+        assert_eq!(store.add_requests("cpc-2026", &items, &officer).await.unwrap(), 2);
+        assert_eq!(store.add_requests("cpc-2026", &items, &officer).await.unwrap(), 0, "adding again adds nothing");
+        let r = store.request("REF1").await.unwrap();
+        assert_eq!(r.state, RequestState::Draft);
+        let sys = Actor::System("mailer".into());
+        store.move_request(r.id, RequestState::Queued, &sys, None, d("2025-03-31"), None).await.unwrap();
+        store.move_request(r.id, RequestState::Sent, &sys, None, d("2025-04-01"), None).await.unwrap();
+        store.move_request(r.id, RequestState::ClarificationRequested, &sys, None, d("2025-04-03"), None).await.unwrap();
+        let err = store.move_request(r.id, RequestState::Draft, &sys, None, d("2025-04-03"), None).await.unwrap_err();
+        assert_eq!(err.to_string(), "a request cannot move from clarification_requested to draft");
+        assert!(store.move_request(r.id, RequestState::Withdrawn, &officer, None, d("2025-04-03"), None).await.is_err(), "a person must give a reason");
+        store
+            .move_request(r.id, RequestState::ClarificationProvided, &officer, Some("sent the clarification"), d("2025-04-07"), None)
+            .await
+            .unwrap();
+        let events = store.request_events(r.id).await.unwrap();
+        let moves: Vec<RequestState> = events.iter().map(|e| e.to).collect();
+        use RequestState::*;
+        assert_eq!(moves, vec![Draft, Queued, Sent, ClarificationRequested, ClarificationProvided]);
+        assert_eq!(events[4].actor, officer);
+        assert_eq!(events[4].from, Some(ClarificationRequested));
+        let clock = clock_from_events(&events).unwrap();
+        let cal = foi_core::Calendar::uk();
+        // 20 working days after the clarification (Mon 7 Apr 2025), skipping Good Friday
+        // 18 Apr, Easter Monday 21 Apr and the early May bank holiday 5 May 2025: Thu 8 May.
+        assert_eq!(clock.due(cal, foi_core::Regime::Foia).unwrap(), Some(d("2025-05-08")));
+        let r = store.request("REF1").await.unwrap();
+        assert_eq!(r.state, ClarificationProvided);
+        assert!(r.sent_at.is_some());
+        assert_eq!(store.requests("cpc-2026").await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn messages_keep_their_bytes_and_are_stored_once() {
+    each_backend(|store| async move {
+        // Bytes that are not UTF-8, with CRLF and a NUL: kept exactly.
+        let raw: Vec<u8> = b"Message-ID: <a@b>\r\nSubject: =?iso-8859-1?q?caf=E9?=\r\n\r\nbody \xe9\x00\r\n".to_vec();
+        let msg = NewMessage {
+            direction: "incoming".into(),
+            kind: "reply".into(),
+            message_id: Some("a@b".into()),
+            content_hash: "hash1".into(),
+            raw: raw.clone(),
+            attachments: vec![NewAttachment {
+                filename: Some("answer.pdf".into()),
+                content_type: "application/pdf".into(),
+                sha256: "x".into(),
+                content: vec![0, 1, 2, 255],
+                extraction: "ok".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let (id, inserted) = store.store_message(&msg).await.unwrap();
+        assert!(inserted);
+        assert_eq!(store.message_raw(id).await.unwrap(), raw);
+        assert_eq!(store.attachment_contents(id).await.unwrap(), vec![vec![0, 1, 2, 255]]);
+        let (again, inserted) = store.store_message(&msg).await.unwrap();
+        assert_eq!((again, inserted), (id, false));
+        // Without a Message-ID the content hash identifies the message.
+        let anon = NewMessage { message_id: None, content_hash: "hash2".into(), ..msg.clone() };
+        let (a1, i1) = store.store_message(&anon).await.unwrap();
+        let (a2, i2) = store.store_message(&anon).await.unwrap();
+        assert!(i1 && !i2 && a1 == a2 && a1 != id);
+    })
+    .await;
+}

@@ -1,0 +1,17 @@
+//! foi's database schema as sea-orm migrations, applied automatically at start-up.
+//! Migrations are append-only: never edit one that has landed; add a new one.
+
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}
