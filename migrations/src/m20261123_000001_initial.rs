@@ -89,8 +89,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("successions", &["predecessor_code", "successor_code", "effective_date"], true))
-            .await?;
+        m.create_index(index("successions", &["predecessor_code", "successor_code", "effective_date"], true)).await?;
         m.create_index(index("successions", &["successor_code"], false)).await?;
 
         m.create_table(

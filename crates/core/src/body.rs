@@ -42,18 +42,13 @@ impl Named for BodyKind {
     }
     fn from_name(s: &str) -> Option<Self> {
         let n = crate::normalise_name(s);
-        let n = n
-            .trim_start_matches("nhs_")
-            .trim_end_matches("_authority")
-            .trim_end_matches("_council");
+        let n = n.trim_start_matches("nhs_").trim_end_matches("_authority").trim_end_matches("_council");
         Some(match n {
             "icb" | "integrated_care_board" => Self::Icb,
             "ccg" | "clinical_commissioning_group" => Self::Ccg,
             "county" => Self::CountyCouncil,
             "unitary" => Self::Unitary,
-            "metropolitan_district" | "metropolitan_borough" | "met_district" => {
-                Self::MetropolitanDistrict
-            }
+            "metropolitan_district" | "metropolitan_borough" | "met_district" => Self::MetropolitanDistrict,
             "london_borough" => Self::LondonBorough,
             "other" => Self::Other,
             _ => return None,
@@ -110,10 +105,7 @@ impl Body {
 
     /// The domain of the FOI email address, lowercased.
     pub fn email_domain(&self) -> Option<String> {
-        self.foi_email
-            .as_deref()
-            .and_then(|e| e.rsplit_once('@'))
-            .map(|(_, d)| d.to_ascii_lowercase())
+        self.foi_email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase())
     }
 }
 
@@ -124,8 +116,9 @@ pub fn is_plausible_email(s: &str) -> bool {
     };
     let ok_chars = |p: &str| {
         !p.is_empty()
-            && p.chars()
-                .all(|c| c.is_ascii_graphic() && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | '"' | '[' | ']' | '\\'))
+            && p.chars().all(|c| {
+                c.is_ascii_graphic() && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | '"' | '[' | ']' | '\\')
+            })
     };
     ok_chars(local)
         && ok_chars(domain)

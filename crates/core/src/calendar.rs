@@ -99,11 +99,7 @@ enum Division {
 }
 
 impl Division {
-    const ALL: [Division; 3] = [
-        Division::EnglandAndWales,
-        Division::Scotland,
-        Division::NorthernIreland,
-    ];
+    const ALL: [Division; 3] = [Division::EnglandAndWales, Division::Scotland, Division::NorthernIreland];
 
     fn as_str(self) -> &'static str {
         match self {
@@ -189,22 +185,15 @@ fn is_weekend(date: NaiveDate) -> bool {
 }
 
 fn bad(line: usize, message: impl Into<String>) -> CalendarError {
-    CalendarError::BadData {
-        line,
-        message: message.into(),
-    }
+    CalendarError::BadData { line, message: message.into() }
 }
 
 fn csv_error(err: &csv::Error) -> CalendarError {
-    let line = err
-        .position()
-        .and_then(|p| usize::try_from(p.line()).ok())
-        .unwrap_or(0);
+    let line = err.position().and_then(|p| usize::try_from(p.line()).ok()).unwrap_or(0);
     match err.kind() {
-        csv::ErrorKind::UnequalLengths { len, .. } => bad(
-            line,
-            format!("expected 3 fields (date,division,title), found {len}"),
-        ),
+        csv::ErrorKind::UnequalLengths { len, .. } => {
+            bad(line, format!("expected 3 fields (date,division,title), found {len}"))
+        }
         _ => bad(line, err.to_string().to_lowercase()),
     }
 }
@@ -216,71 +205,41 @@ impl Calendar {
     /// The covered years run from the earliest to the latest year in the data, and every one
     /// of them must have holidays for all three divisions. Errors name the line at fault.
     pub fn from_csv(text: &str) -> Result<Calendar, CalendarError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(text.as_bytes());
         let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
         let names: Vec<&str> = header.iter().collect();
         if names != ["date", "division", "title"] {
-            return Err(bad(
-                1,
-                format!(
-                    "expected the header date,division,title, found \"{}\"",
-                    names.join(",")
-                ),
-            ));
+            return Err(bad(1, format!("expected the header date,division,title, found \"{}\"", names.join(","))));
         }
 
         // (date, division, title), one per data row.
         let mut rows: Vec<(NaiveDate, Division, String)> = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| csv_error(&e))?;
-            let line = record
-                .position()
-                .and_then(|p| usize::try_from(p.line()).ok())
-                .unwrap_or(0);
+            let line = record.position().and_then(|p| usize::try_from(p.line()).ok()).unwrap_or(0);
             let (date, division, title) = match (record.get(0), record.get(1), record.get(2)) {
                 (Some(a), Some(b), Some(c)) => (a, b, c),
                 _ => {
-                    return Err(bad(
-                        line,
-                        format!(
-                            "expected 3 fields (date,division,title), found {}",
-                            record.len()
-                        ),
-                    ));
+                    return Err(bad(line, format!("expected 3 fields (date,division,title), found {}", record.len())));
                 }
             };
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
                 .map_err(|_| bad(line, format!("bad date \"{date}\" (expected YYYY-MM-DD)")))?;
-            let division = Division::parse(division)
-                .ok_or_else(|| bad(line, format!("unknown division \"{division}\"")))?;
+            let division =
+                Division::parse(division).ok_or_else(|| bad(line, format!("unknown division \"{division}\"")))?;
             if title.is_empty() {
                 return Err(bad(line, "empty title"));
             }
             rows.push((date, division, title.to_string()));
         }
 
-        let first = rows
-            .iter()
-            .map(|r| r.0.year())
-            .min()
-            .ok_or(CalendarError::NoData)?;
-        let last = rows
-            .iter()
-            .map(|r| r.0.year())
-            .max()
-            .ok_or(CalendarError::NoData)?;
-        let present: BTreeSet<(i32, Division)> =
-            rows.iter().map(|(d, div, _)| (d.year(), *div)).collect();
+        let first = rows.iter().map(|r| r.0.year()).min().ok_or(CalendarError::NoData)?;
+        let last = rows.iter().map(|r| r.0.year()).max().ok_or(CalendarError::NoData)?;
+        let present: BTreeSet<(i32, Division)> = rows.iter().map(|(d, div, _)| (d.year(), *div)).collect();
         for year in first..=last {
             for division in Division::ALL {
                 if !present.contains(&(year, division)) {
-                    return Err(CalendarError::MissingYear {
-                        year,
-                        division: division.as_str().to_string(),
-                    });
+                    return Err(CalendarError::MissingYear { year, division: division.as_str().to_string() });
                 }
             }
         }
@@ -334,14 +293,7 @@ impl Calendar {
             RegimeDays { cum, holidays }
         };
 
-        Ok(Calendar {
-            first,
-            last,
-            start,
-            len,
-            foia: build(Regime::Foia),
-            foisa: build(Regime::Foisa),
-        })
+        Ok(Calendar { first, last, start, len, foia: build(Regime::Foia), foisa: build(Regime::Foisa) })
     }
 
     /// The built-in calendar, parsed once from the bank holiday data embedded in the crate.
@@ -366,11 +318,7 @@ impl Calendar {
     }
 
     fn out_of_range(&self, year: i32) -> CalendarError {
-        CalendarError::OutOfRange {
-            year,
-            first: self.first,
-            last: self.last,
-        }
+        CalendarError::OutOfRange { year, first: self.first, last: self.last }
     }
 
     /// Day index of `date` (0 = 1 January of the first year), if the calendar covers it.
@@ -383,8 +331,7 @@ impl Calendar {
 
     /// The day after `date`, an out-of-range error at the end of time.
     fn next_day(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
-        date.succ_opt()
-            .ok_or_else(|| self.out_of_range(date.year()))
+        date.succ_opt().ok_or_else(|| self.out_of_range(date.year()))
     }
 
     /// Whether `date` is a working day under `regime`.
@@ -397,12 +344,7 @@ impl Calendar {
     /// The `n`th working day strictly after `start` (`start` itself never counts, whatever
     /// day it is); `start` itself when `n` is 0. Only the days after `start` are looked at,
     /// so they, not `start`, must be covered.
-    pub fn add_working_days(
-        &self,
-        regime: Regime,
-        start: NaiveDate,
-        n: u32,
-    ) -> Result<NaiveDate, CalendarError> {
+    pub fn add_working_days(&self, regime: Regime, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         if n == 0 {
             return Ok(start);
         }
@@ -417,48 +359,29 @@ impl Calendar {
         }
         // Smallest day index j with cum[j + 1] >= target.
         let j = cum[1..].partition_point(|&c| u64::from(c) < target);
-        self.start
-            .checked_add_days(Days::new(j as u64))
-            .ok_or_else(|| self.out_of_range(self.last + 1))
+        self.start.checked_add_days(Days::new(j as u64)).ok_or_else(|| self.out_of_range(self.last + 1))
     }
 
     /// The date a request received on `received` must be answered by: the 20th working day
     /// after receipt.
-    pub fn due_date(
-        &self,
-        regime: Regime,
-        received: NaiveDate,
-    ) -> Result<NaiveDate, CalendarError> {
+    pub fn due_date(&self, regime: Regime, received: NaiveDate) -> Result<NaiveDate, CalendarError> {
         self.add_working_days(regime, received, DUE_WORKING_DAYS)
     }
 
     /// The date a request received on `received` becomes very overdue: the 40th working day
     /// after receipt.
-    pub fn very_overdue_date(
-        &self,
-        regime: Regime,
-        received: NaiveDate,
-    ) -> Result<NaiveDate, CalendarError> {
+    pub fn very_overdue_date(&self, regime: Regime, received: NaiveDate) -> Result<NaiveDate, CalendarError> {
         self.add_working_days(regime, received, VERY_OVERDUE_WORKING_DAYS)
     }
 
     /// The number of working days `d` with `from < d <= to`; when `to` is before `from`, minus
     /// the number with `to < d <= from`; 0 when they are equal. Only the days counted are
     /// looked at, so they must be covered.
-    pub fn working_days_between(
-        &self,
-        regime: Regime,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<i64, CalendarError> {
+    pub fn working_days_between(&self, regime: Regime, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
         if from == to {
             return Ok(0);
         }
-        let (lo, hi, sign) = if from < to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
+        let (lo, hi, sign) = if from < to { (from, to, 1) } else { (to, from, -1) };
         let cum = &self.days(regime).cum;
         let i = self.index(self.next_day(lo)?)?;
         let j = self.index(hi)?;
@@ -500,10 +423,7 @@ pub struct Clock {
 impl Clock {
     /// A clock started on `received`, with no pauses.
     pub fn new(received: NaiveDate) -> Clock {
-        Clock {
-            received,
-            pauses: Vec::new(),
-        }
+        Clock { received, pauses: Vec::new() }
     }
 
     /// The date the 20 (or other) working days run from: the later of receipt and the last
@@ -519,33 +439,20 @@ impl Clock {
     /// Due date: 20 working days after the later of receipt and the last clarification sent;
     /// `None` while a clarification is awaited (clock stopped).
     pub fn due(&self, cal: &Calendar, regime: Regime) -> Result<Option<NaiveDate>, CalendarError> {
-        self.restarted()
-            .map(|from| cal.add_working_days(regime, from, DUE_WORKING_DAYS))
-            .transpose()
+        self.restarted().map(|from| cal.add_working_days(regime, from, DUE_WORKING_DAYS)).transpose()
     }
 
     /// Very overdue date: 40 working days after the later of receipt and the last
     /// clarification sent; `None` while a clarification is awaited.
-    pub fn very_overdue(
-        &self,
-        cal: &Calendar,
-        regime: Regime,
-    ) -> Result<Option<NaiveDate>, CalendarError> {
-        self.restarted()
-            .map(|from| cal.add_working_days(regime, from, VERY_OVERDUE_WORKING_DAYS))
-            .transpose()
+    pub fn very_overdue(&self, cal: &Calendar, regime: Regime) -> Result<Option<NaiveDate>, CalendarError> {
+        self.restarted().map(|from| cal.add_working_days(regime, from, VERY_OVERDUE_WORKING_DAYS)).transpose()
     }
 
     /// Working days the body has had the request up to `on` (inclusive), excluding time
     /// waiting for clarification: the working days in (received, on] minus those in
     /// (requested, min(resumed, on)] of each pause (an open pause runs up to `on`).
     /// Overlapping pauses are counted once; 0 if `on` is not after receipt.
-    pub fn working_days_elapsed(
-        &self,
-        cal: &Calendar,
-        regime: Regime,
-        on: NaiveDate,
-    ) -> Result<i64, CalendarError> {
+    pub fn working_days_elapsed(&self, cal: &Calendar, regime: Regime, on: NaiveDate) -> Result<i64, CalendarError> {
         if on <= self.received {
             return Ok(0);
         }
@@ -578,12 +485,7 @@ impl Clock {
 
     /// Working days past the due date on `on`: the working days in (due, on]; 0 if not yet
     /// due or the clock is stopped.
-    pub fn working_days_overdue(
-        &self,
-        cal: &Calendar,
-        regime: Regime,
-        on: NaiveDate,
-    ) -> Result<i64, CalendarError> {
+    pub fn working_days_overdue(&self, cal: &Calendar, regime: Regime, on: NaiveDate) -> Result<i64, CalendarError> {
         match self.due(cal, regime)? {
             Some(due) if on > due => cal.working_days_between(regime, due, on),
             _ => Ok(0),
@@ -618,10 +520,7 @@ mod tests {
             due.weekday()
         );
         assert!(cal().is_working_day(regime, due).unwrap());
-        assert_eq!(
-            cal().working_days_between(regime, received, due).unwrap(),
-            20
-        );
+        assert_eq!(cal().working_days_between(regime, received, due).unwrap(), 20);
         assert_eq!(Clock::new(received).due(cal(), regime).unwrap(), Some(due));
     }
 
@@ -721,79 +620,27 @@ mod tests {
     #[test]
     fn very_overdue_dates() {
         // Mon 2 Jun 2025: +56 days = Mon 28 Jul; FOIA skips 14 Jul (NI) -> Tue 29 Jul.
-        assert_eq!(
-            cal()
-                .very_overdue_date(Regime::Foia, d("2025-06-02"))
-                .unwrap(),
-            d("2025-07-29")
-        );
-        assert_eq!(
-            cal()
-                .very_overdue_date(Regime::Foisa, d("2025-06-02"))
-                .unwrap(),
-            d("2025-07-28")
-        );
+        assert_eq!(cal().very_overdue_date(Regime::Foia, d("2025-06-02")).unwrap(), d("2025-07-29"));
+        assert_eq!(cal().very_overdue_date(Regime::Foisa, d("2025-06-02")).unwrap(), d("2025-07-28"));
         // Received Mon 1 Dec 2025 (St Andrew's Day itself): +56 = Mon 26 Jan 2026; 25, 26 Dec,
         // 1, 2 Jan -> Fri 30 Jan.
-        assert_eq!(
-            cal()
-                .very_overdue_date(Regime::Foia, d("2025-12-01"))
-                .unwrap(),
-            d("2026-01-30")
-        );
-        assert_eq!(
-            Clock::new(d("2025-06-02"))
-                .very_overdue(cal(), Regime::Foia)
-                .unwrap(),
-            Some(d("2025-07-29"))
-        );
+        assert_eq!(cal().very_overdue_date(Regime::Foia, d("2025-12-01")).unwrap(), d("2026-01-30"));
+        assert_eq!(Clock::new(d("2025-06-02")).very_overdue(cal(), Regime::Foia).unwrap(), Some(d("2025-07-29")));
     }
 
     #[test]
     fn working_days_between_counts_half_open_span() {
         let c = cal();
         // (Thu 17 Apr, Tue 22 Apr 2025]: Good Friday, weekend, Easter Monday, then Tue 22.
-        assert_eq!(
-            c.working_days_between(Regime::Foia, d("2025-04-17"), d("2025-04-22"))
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            c.working_days_between(Regime::Foisa, d("2025-04-17"), d("2025-04-22"))
-                .unwrap(),
-            2
-        );
-        assert_eq!(
-            c.working_days_between(Regime::Foia, d("2025-04-22"), d("2025-04-17"))
-                .unwrap(),
-            -1
-        );
-        assert_eq!(
-            c.working_days_between(Regime::Foisa, d("2025-04-22"), d("2025-04-17"))
-                .unwrap(),
-            -2
-        );
-        assert_eq!(
-            c.working_days_between(Regime::Foia, d("2025-04-17"), d("2025-04-17"))
-                .unwrap(),
-            0
-        );
+        assert_eq!(c.working_days_between(Regime::Foia, d("2025-04-17"), d("2025-04-22")).unwrap(), 1);
+        assert_eq!(c.working_days_between(Regime::Foisa, d("2025-04-17"), d("2025-04-22")).unwrap(), 2);
+        assert_eq!(c.working_days_between(Regime::Foia, d("2025-04-22"), d("2025-04-17")).unwrap(), -1);
+        assert_eq!(c.working_days_between(Regime::Foisa, d("2025-04-22"), d("2025-04-17")).unwrap(), -2);
+        assert_eq!(c.working_days_between(Regime::Foia, d("2025-04-17"), d("2025-04-17")).unwrap(), 0);
         // A whole ordinary week.
-        assert_eq!(
-            c.working_days_between(Regime::Foia, d("2025-06-01"), d("2025-06-08"))
-                .unwrap(),
-            5
-        );
-        assert_eq!(
-            c.add_working_days(Regime::Foia, d("2025-06-02"), 0)
-                .unwrap(),
-            d("2025-06-02")
-        );
-        assert_eq!(
-            c.add_working_days(Regime::Foia, d("2025-04-17"), 1)
-                .unwrap(),
-            d("2025-04-22")
-        );
+        assert_eq!(c.working_days_between(Regime::Foia, d("2025-06-01"), d("2025-06-08")).unwrap(), 5);
+        assert_eq!(c.add_working_days(Regime::Foia, d("2025-06-02"), 0).unwrap(), d("2025-06-02"));
+        assert_eq!(c.add_working_days(Regime::Foia, d("2025-04-17"), 1).unwrap(), d("2025-04-22"));
     }
 
     #[test]
@@ -837,54 +684,23 @@ mod tests {
         let c = cal();
         assert_eq!(c.covers(), (2012, 2028));
         let err = c.is_working_day(Regime::Foia, d("2029-01-01")).unwrap_err();
-        assert_eq!(
-            err,
-            CalendarError::OutOfRange {
-                year: 2029,
-                first: 2012,
-                last: 2028
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "no bank holiday data for 2029: the calendar covers 2012 to 2028"
-        );
+        assert_eq!(err, CalendarError::OutOfRange { year: 2029, first: 2012, last: 2028 });
+        assert_eq!(err.to_string(), "no bank holiday data for 2029: the calendar covers 2012 to 2028");
         // The due date of a request received in mid-December 2028 would be in 2029.
         assert_eq!(
-            c.due_date(Regime::Foisa, d("2028-12-15"))
-                .unwrap_err()
-                .to_string(),
+            c.due_date(Regime::Foisa, d("2028-12-15")).unwrap_err().to_string(),
             "no bank holiday data for 2029: the calendar covers 2012 to 2028"
         );
         let err = c.due_date(Regime::Foia, d("2011-06-01")).unwrap_err();
-        assert_eq!(
-            err,
-            CalendarError::OutOfRange {
-                year: 2011,
-                first: 2012,
-                last: 2028
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "no bank holiday data for 2011: the calendar covers 2012 to 2028"
-        );
-        assert!(
-            c.working_days_between(Regime::Foia, d("2028-12-01"), d("2029-01-02"))
-                .is_err()
-        );
-        assert!(
-            c.working_days_between(Regime::Foia, d("2029-01-02"), d("2028-12-01"))
-                .is_err()
-        );
+        assert_eq!(err, CalendarError::OutOfRange { year: 2011, first: 2012, last: 2028 });
+        assert_eq!(err.to_string(), "no bank holiday data for 2011: the calendar covers 2012 to 2028");
+        assert!(c.working_days_between(Regime::Foia, d("2028-12-01"), d("2029-01-02")).is_err());
+        assert!(c.working_days_between(Regime::Foia, d("2029-01-02"), d("2028-12-01")).is_err());
         // Fri 1 Dec 2028: +28 = Fri 29 Dec, but Mon 25 and Tue 26 Dec push it into January
         // 2029, whose holidays are unknown: an error, not a guess.
         assert!(c.due_date(Regime::Foia, d("2028-12-01")).is_err());
         // Wed 1 Nov 2028: +28 = Wed 29 Nov, no holiday inside (St Andrew's is Thu 30 Nov).
-        assert_eq!(
-            c.due_date(Regime::Foia, d("2028-11-01")).unwrap(),
-            d("2028-11-29")
-        );
+        assert_eq!(c.due_date(Regime::Foia, d("2028-11-01")).unwrap(), d("2028-11-29"));
         assert!(c.holidays(Regime::Foia, 2029).is_empty());
     }
 
@@ -906,13 +722,8 @@ mod tests {
 
     #[test]
     fn holidays_lists_by_regime() {
-        let dates = |regime, year| -> Vec<String> {
-            cal()
-                .holidays(regime, year)
-                .iter()
-                .map(|(d, _)| d.to_string())
-                .collect()
-        };
+        let dates =
+            |regime, year| -> Vec<String> { cal().holidays(regime, year).iter().map(|(d, _)| d.to_string()).collect() };
         assert_eq!(
             dates(Regime::Foia, 2025),
             [
@@ -947,16 +758,10 @@ mod tests {
         );
         // 2 Jan 2012: New Year's Day substitute in E&W and NI, "2nd January" in Scotland.
         let foia_2012 = cal().holidays(Regime::Foia, 2012);
-        assert_eq!(
-            foia_2012[0],
-            (d("2012-01-02"), "New Year’s Day / 2nd January".to_string())
-        );
+        assert_eq!(foia_2012[0], (d("2012-01-02"), "New Year’s Day / 2nd January".to_string()));
         let foisa_2012 = cal().holidays(Regime::Foisa, 2012);
         assert_eq!(foisa_2012[0], (d("2012-01-02"), "2nd January".to_string()));
-        assert_eq!(
-            foisa_2012[1],
-            (d("2012-01-03"), "New Year’s Day".to_string())
-        );
+        assert_eq!(foisa_2012[1], (d("2012-01-03"), "New Year’s Day".to_string()));
         // 2027: Christmas Day on a Saturday is not listed; the substitute on Mon 27 Dec is.
         let foia_2027 = cal().holidays(Regime::Foia, 2027);
         assert!(foia_2027.iter().all(|(d, _)| !is_weekend(*d)));
@@ -985,10 +790,7 @@ mod tests {
                         2025-01-01,england-and-wales,New Year’s Day\n\
                         2025-13-01,scotland,Nonsense\n";
         let err = Calendar::from_csv(bad_date).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 3 of the bank holiday data: bad date \"2025-13-01\" (expected YYYY-MM-DD)"
-        );
+        assert_eq!(err.to_string(), "line 3 of the bank holiday data: bad date \"2025-13-01\" (expected YYYY-MM-DD)");
         assert!(matches!(err, CalendarError::BadData { line: 3, .. }));
 
         let bad_division = "date,division,title\n2025-01-01,wales,New Year’s Day\n";
@@ -1009,10 +811,7 @@ mod tests {
             "line 1 of the bank holiday data: expected the header date,division,title, found \"day,division,title\""
         );
 
-        assert_eq!(
-            Calendar::from_csv("date,division,title\n").unwrap_err(),
-            CalendarError::NoData
-        );
+        assert_eq!(Calendar::from_csv("date,division,title\n").unwrap_err(), CalendarError::NoData);
 
         let gap = "date,division,title\n\
                    2024-01-01,england-and-wales,A\n2024-01-01,scotland,A\n2024-01-01,northern-ireland,A\n\
@@ -1030,17 +829,11 @@ mod tests {
         assert_eq!("Foia".parse::<Regime>().unwrap(), Regime::Foia);
         let err = "eir".parse::<Regime>().unwrap_err();
         assert_eq!(err, CalendarError::UnknownRegime("eir".to_string()));
-        assert_eq!(
-            err.to_string(),
-            "unknown regime \"eir\": expected foia or foisa"
-        );
+        assert_eq!(err.to_string(), "unknown regime \"eir\": expected foia or foisa");
         assert_eq!(Regime::Foia.to_string(), "foia");
         assert_eq!(Regime::Foisa.to_string(), "foisa");
         assert_eq!(serde_json::to_string(&Regime::Foisa).unwrap(), "\"foisa\"");
-        assert_eq!(
-            serde_json::from_str::<Regime>("\"foia\"").unwrap(),
-            Regime::Foia
-        );
+        assert_eq!(serde_json::from_str::<Regime>("\"foia\"").unwrap(), Regime::Foia);
     }
 
     #[test]
@@ -1050,99 +843,40 @@ mod tests {
         assert_eq!(clock.due(c, Regime::Foia).unwrap(), Some(d("2025-06-30")));
 
         // Clarification asked Tue 10 Jun: the clock stops.
-        clock.pauses.push(Pause {
-            requested: d("2025-06-10"),
-            resumed: None,
-        });
+        clock.pauses.push(Pause { requested: d("2025-06-10"), resumed: None });
         assert_eq!(clock.due(c, Regime::Foia).unwrap(), None);
         assert_eq!(clock.very_overdue(c, Regime::Foia).unwrap(), None);
         // On Fri 20 Jun: 14 working days since receipt, 8 of them (11 Jun to 20 Jun) waiting.
-        assert_eq!(
-            clock
-                .working_days_elapsed(c, Regime::Foia, d("2025-06-20"))
-                .unwrap(),
-            6
-        );
-        assert_eq!(
-            clock
-                .working_days_overdue(c, Regime::Foia, d("2025-08-01"))
-                .unwrap(),
-            0
-        );
+        assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-06-20")).unwrap(), 6);
+        assert_eq!(clock.working_days_overdue(c, Regime::Foia, d("2025-08-01")).unwrap(), 0);
 
         // Clarification sent Mon 23 Jun: a fresh 20 working days from then. +28 = Mon 21 Jul;
         // FOIA skips 14 Jul (NI) -> Tue 22 Jul; FOISA -> Mon 21 Jul.
         clock.pauses[0].resumed = Some(d("2025-06-23"));
         assert_eq!(clock.due(c, Regime::Foia).unwrap(), Some(d("2025-07-22")));
         assert_eq!(clock.due(c, Regime::Foisa).unwrap(), Some(d("2025-07-21")));
-        assert_eq!(
-            clock.due(c, Regime::Foia).unwrap(),
-            Some(c.due_date(Regime::Foia, d("2025-06-23")).unwrap())
-        );
+        assert_eq!(clock.due(c, Regime::Foia).unwrap(), Some(c.due_date(Regime::Foia, d("2025-06-23")).unwrap()));
         assert_eq!(
             clock.very_overdue(c, Regime::Foia).unwrap(),
             Some(c.very_overdue_date(Regime::Foia, d("2025-06-23")).unwrap())
         );
         // On Mon 30 Jun: 3-6, 9-10 Jun (6) + 24-27, 30 Jun (5); 11-23 Jun excluded.
-        assert_eq!(
-            clock
-                .working_days_elapsed(c, Regime::Foia, d("2025-06-30"))
-                .unwrap(),
-            11
-        );
+        assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-06-30")).unwrap(), 11);
         // Before receipt or on the day itself: nothing elapsed.
-        assert_eq!(
-            clock
-                .working_days_elapsed(c, Regime::Foia, d("2025-06-02"))
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            clock
-                .working_days_elapsed(c, Regime::Foia, d("2025-05-01"))
-                .unwrap(),
-            0
-        );
+        assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-06-02")).unwrap(), 0);
+        assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-05-01")).unwrap(), 0);
 
         // Overdue: nothing up to and on the due date; Fri 25 Jul is 3 working days late.
-        assert_eq!(
-            clock
-                .working_days_overdue(c, Regime::Foia, d("2025-07-01"))
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            clock
-                .working_days_overdue(c, Regime::Foia, d("2025-07-22"))
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            clock
-                .working_days_overdue(c, Regime::Foia, d("2025-07-25"))
-                .unwrap(),
-            3
-        );
-        assert_eq!(
-            clock
-                .working_days_overdue(c, Regime::Foisa, d("2025-07-25"))
-                .unwrap(),
-            4
-        );
+        assert_eq!(clock.working_days_overdue(c, Regime::Foia, d("2025-07-01")).unwrap(), 0);
+        assert_eq!(clock.working_days_overdue(c, Regime::Foia, d("2025-07-22")).unwrap(), 0);
+        assert_eq!(clock.working_days_overdue(c, Regime::Foia, d("2025-07-25")).unwrap(), 3);
+        assert_eq!(clock.working_days_overdue(c, Regime::Foisa, d("2025-07-25")).unwrap(), 4);
 
         // A second clarification, answered later, restarts the clock again.
-        clock.pauses.push(Pause {
-            requested: d("2025-07-01"),
-            resumed: Some(d("2025-07-07")),
-        });
+        clock.pauses.push(Pause { requested: d("2025-07-01"), resumed: Some(d("2025-07-07")) });
         // Mon 7 Jul +28 = Mon 4 Aug, FOIA skips 14 Jul and 4 Aug (Scotland) -> Wed 6 Aug.
         assert_eq!(clock.due(c, Regime::Foia).unwrap(), Some(d("2025-08-06")));
         // Elapsed on Mon 7 Jul: 11 up to 30 Jun + Tue 1 Jul; 2-7 Jul excluded -> 12.
-        assert_eq!(
-            clock
-                .working_days_elapsed(c, Regime::Foia, d("2025-07-07"))
-                .unwrap(),
-            12
-        );
+        assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-07-07")).unwrap(), 12);
     }
 }

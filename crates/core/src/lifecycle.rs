@@ -135,11 +135,7 @@ impl RequestState {
             return Ok(());
         }
         let manual_ok = actor.is_person() && self.was_sent() && next.was_sent();
-        if manual_ok {
-            Ok(())
-        } else {
-            Err(TransitionError::NotAllowed { from: self, to: next })
-        }
+        if manual_ok { Ok(()) } else { Err(TransitionError::NotAllowed { from: self, to: next }) }
     }
 }
 

@@ -84,9 +84,8 @@ fn map_header(names: &[String], fields: &[(&'static str, &[&str])]) -> Header {
     let mut map = HashMap::new();
     let mut used = HashSet::new();
     for (field, aliases) in fields {
-        if let Some(i) = aliases
-            .iter()
-            .find_map(|a| norm.iter().enumerate().position(|(i, n)| n == a && !used.contains(&i)))
+        if let Some(i) =
+            aliases.iter().find_map(|a| norm.iter().enumerate().position(|(i, n)| n == a && !used.contains(&i)))
         {
             used.insert(i);
             map.insert(*field, i);
@@ -103,13 +102,18 @@ impl Header {
 }
 
 /// Reads CSV bytes into (line, fields) records, decoding UTF-8 (with or without a BOM).
-fn read_records(bytes: &[u8]) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), Vec<ImportError>> {
+/// A CSV file read as its header and its (line, fields) records.
+type Records = (Vec<String>, Vec<(u64, Vec<String>)>);
+
+fn read_records(bytes: &[u8]) -> Result<Records, Vec<ImportError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header: Vec<String> = match rdr.byte_headers() {
         Ok(h) => match h.iter().map(|f| String::from_utf8(f.to_vec())).collect() {
             Ok(h) => h,
-            Err(_) => return Err(vec![ImportError::at(1, "the header is not valid UTF-8 (save the file as UTF-8 CSV)")]),
+            Err(_) => {
+                return Err(vec![ImportError::at(1, "the header is not valid UTF-8 (save the file as UTF-8 CSV)")]);
+            }
         },
         Err(e) => return Err(vec![ImportError::file(format!("cannot read the CSV header: {e}"))]),
     };
@@ -306,9 +310,24 @@ pub fn read_bodies(bytes: &[u8], default_kind: Option<BodyKind>) -> ImportReport
 /// `successor_ods` reads `icb22_ods` as the predecessor, and a file mapping `ccg17_ods` to
 /// `icb22_ods` reads `icb22_ods` as the successor.
 const SUCCESSION_FIELDS: &[(&str, &[&str])] = &[
-    ("successor_code", &["successor_code", "successor_ods", "successor", "new_code", "ccg_ods_to", "to_code", "by", "icb22_ods"]),
+    (
+        "successor_code",
+        &["successor_code", "successor_ods", "successor", "new_code", "ccg_ods_to", "to_code", "by", "icb22_ods"],
+    ),
     ("successor_name", &["successor_name", "new_name"]),
-    ("predecessor_code", &["predecessor_code", "predecessor_ods", "predecessor", "old_code", "ccg_ods_from", "from_code", "ccg17_ods", "icb22_ods"]),
+    (
+        "predecessor_code",
+        &[
+            "predecessor_code",
+            "predecessor_ods",
+            "predecessor",
+            "old_code",
+            "ccg_ods_from",
+            "from_code",
+            "ccg17_ods",
+            "icb22_ods",
+        ],
+    ),
     ("predecessor_name", &["predecessor_name", "old_name"]),
     ("effective_date", &["effective_date", "date", "on", "effective"]),
     ("share", &["share", "population_share", "proportion"]),
@@ -475,12 +494,18 @@ mod tests {
     #[test]
     fn bad_files() {
         assert_eq!(errors(""), vec!["the file is empty or has no header".to_string()]);
-        assert_eq!(errors("name,kind\nX,icb\n"), vec!["line 1: no code column (expected one of: code, ods_code, gss_code)".to_string()]);
+        assert_eq!(
+            errors("name,kind\nX,icb\n"),
+            vec!["line 1: no code column (expected one of: code, ods_code, gss_code)".to_string()]
+        );
         assert_eq!(errors("code,name,kind\nX,Y\n"), vec!["line 2: 2 fields where the header has 3".to_string()]);
         let latin1 = b"code,name,kind\nX,Caf\xe9,icb\n";
         let r = read_bodies(latin1, None);
         assert_eq!(r.errors[0].to_string(), "line 2: column \"name\" is not valid UTF-8 (save the file as UTF-8 CSV)");
-        assert_eq!(errors("code,name,kind,valid_from\nX,Y,icb,31-31-2020\n"), vec!["line 2: valid_from \"31-31-2020\" is not a date (use YYYY-MM-DD)".to_string()]);
+        assert_eq!(
+            errors("code,name,kind,valid_from\nX,Y,icb,31-31-2020\n"),
+            vec!["line 2: valid_from \"31-31-2020\" is not a date (use YYYY-MM-DD)".to_string()]
+        );
     }
 
     #[test]

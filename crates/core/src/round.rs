@@ -63,10 +63,8 @@ pub fn clock_from_events(events: &[RequestEvent]) -> Option<Clock> {
     let mut clock = Clock::new(sent.on);
     for e in events.iter().filter(|e| e.at >= sent.at) {
         match e.to {
-            RequestState::ClarificationRequested => {
-                if clock.pauses.last().is_none_or(|p| p.resumed.is_some()) {
-                    clock.pauses.push(Pause { requested: e.on, resumed: None });
-                }
+            RequestState::ClarificationRequested if clock.pauses.last().is_none_or(|p| p.resumed.is_some()) => {
+                clock.pauses.push(Pause { requested: e.on, resumed: None });
             }
             RequestState::ClarificationProvided => {
                 if let Some(p) = clock.pauses.last_mut().filter(|p| p.resumed.is_none()) {

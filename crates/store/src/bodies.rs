@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{Days, NaiveDate};
 use foi_core::{Body, BodyKind, BodyRow, Named, Regime, SuccessionRow};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -195,11 +195,7 @@ async fn log_changes<C: ConnectionTrait>(db: &C, body_id: i32, changes: &[FieldC
 }
 
 async fn find_body<C: ConnectionTrait>(db: &C, code: &str) -> Result<body::Model> {
-    body::Entity::find()
-        .filter(body::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found("body", code))
+    body::Entity::find().filter(body::Column::Code.eq(code)).one(db).await?.ok_or_else(|| not_found("body", code))
 }
 
 impl Store {
@@ -207,12 +203,8 @@ impl Store {
     /// each changed field against `source`), leaves the rest. With `dry_run` nothing is written.
     pub async fn import_bodies(&self, rows: &[BodyRow], source: &str, dry_run: bool) -> Result<BodyImportSummary> {
         let txn = self.db.begin().await?;
-        let existing: HashMap<String, body::Model> = body::Entity::find()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.code.clone(), m))
-            .collect();
+        let existing: HashMap<String, body::Model> =
+            body::Entity::find().all(&txn).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
         let mut summary = BodyImportSummary::default();
         let mut new_rows = Vec::new();
         for row in rows {
@@ -352,8 +344,7 @@ impl Store {
     /// Imports succession records all or nothing; a record already held is updated in place.
     pub async fn import_successions(&self, rows: &[SuccessionRow], dry_run: bool) -> Result<SuccessionSummary> {
         let txn = self.db.begin().await?;
-        let known: BTreeSet<String> =
-            body::Entity::find().all(&txn).await?.into_iter().map(|m| m.code).collect();
+        let known: BTreeSet<String> = body::Entity::find().all(&txn).await?.into_iter().map(|m| m.code).collect();
         let existing: HashMap<(String, String, NaiveDate), succession::Model> = succession::Entity::find()
             .all(&txn)
             .await?
@@ -420,14 +411,20 @@ impl Store {
 
     /// Records that `new` replaced each of `olds` on `on`: the old bodies end the day before,
     /// the new one starts that day (if it had no start), and the succession is kept.
-    pub async fn record_succession(&self, olds: &[String], new: &str, on: NaiveDate, share: Option<f64>, source: &str) -> Result<()> {
+    pub async fn record_succession(
+        &self,
+        olds: &[String],
+        new: &str,
+        on: NaiveDate,
+        share: Option<f64>,
+        source: &str,
+    ) -> Result<()> {
         if share.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
             return Err(Error::Invalid("share must be above 0 and at most 1".into()));
         }
         let new_body = self.body(new).await?;
-        let day_before = on
-            .checked_sub_days(Days::new(1))
-            .ok_or_else(|| Error::Invalid(format!("{on} is too early")))?;
+        let day_before =
+            on.checked_sub_days(Days::new(1)).ok_or_else(|| Error::Invalid(format!("{on} is too early")))?;
         let mut old_bodies = Vec::new();
         for code in olds {
             let b = self.body(code).await?;
@@ -441,7 +438,11 @@ impl Store {
             let m = find_body(&txn, &old.code).await?;
             let whole = share.is_none_or(|s| s >= 1.0);
             if whole && old.valid_to.is_none_or(|t| t > day_before) {
-                let change = FieldChange { field: "valid_to", old: old.valid_to.map(|d| d.to_string()), new: Some(day_before.to_string()) };
+                let change = FieldChange {
+                    field: "valid_to",
+                    old: old.valid_to.map(|d| d.to_string()),
+                    new: Some(day_before.to_string()),
+                };
                 let mut am: body::ActiveModel = m.clone().into();
                 am.valid_to = Set(Some(day_before));
                 am.updated_at = Set(now());
@@ -477,7 +478,13 @@ impl Store {
             am.valid_from = Set(Some(on));
             am.updated_at = Set(now());
             am.update(&txn).await?;
-            log_changes(&txn, m.id, &[FieldChange { field: "valid_from", old: None, new: Some(on.to_string()) }], source).await?;
+            log_changes(
+                &txn,
+                m.id,
+                &[FieldChange { field: "valid_from", old: None, new: Some(on.to_string()) }],
+                source,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(())

@@ -68,17 +68,13 @@ impl Store {
             full.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
         }
         let mut opts = ConnectOptions::new(full);
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+        opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if is_sqlite {
             opts.max_connections(4).min_connections(1);
         } else {
             opts.max_connections(16);
         }
-        let db = Database::connect(opts)
-            .await
-            .map_err(|source| Error::Connect { url: redact_url(url), source })?;
+        let db = Database::connect(opts).await.map_err(|source| Error::Connect { url: redact_url(url), source })?;
         if is_sqlite {
             // Readers do not block the writer; a busy writer is waited for, not failed.
             for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {

@@ -109,6 +109,7 @@ fn dedup_key(direction: &str, message_id: Option<&str>, content_hash: &str) -> S
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn append_event<C: ConnectionTrait>(
     db: &C,
     request_id: i32,
@@ -170,7 +171,13 @@ impl Store {
     }
 
     pub async fn rounds(&self) -> Result<Vec<Round>> {
-        Ok(round::Entity::find().order_by_asc(round::Column::Id).all(&self.db).await?.into_iter().map(to_round).collect())
+        Ok(round::Entity::find()
+            .order_by_asc(round::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_round)
+            .collect())
     }
 
     /// Adds a draft request for each (body code, reference) not yet in the round; returns
@@ -228,7 +235,10 @@ impl Store {
             body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b)).collect();
         let mut out = Vec::with_capacity(reqs.len());
         for r in reqs {
-            let b = bodies.get(&r.body_id).cloned().ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
+            let b = bodies
+                .get(&r.body_id)
+                .cloned()
+                .ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
             out.push(self.to_request(r, b)?);
         }
         out.sort_by(|a, b| a.body.name.cmp(&b.body.name));
@@ -269,6 +279,7 @@ impl Store {
 
     /// Moves a request to `to`, checking the lifecycle, and appends the event in the same
     /// transaction. `on` is the UK day the move counts on for the statutory clock.
+    #[allow(clippy::too_many_arguments)]
     pub async fn move_request(
         &self,
         request_id: i32,
@@ -282,10 +293,8 @@ impl Store {
             return Err(Error::Invalid("a reason is required when a person changes a request's state".into()));
         }
         let txn = self.db.begin().await?;
-        let r = request::Entity::find_by_id(request_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| not_found("request", request_id))?;
+        let r =
+            request::Entity::find_by_id(request_id).one(&txn).await?.ok_or_else(|| not_found("request", request_id))?;
         let from = parse_state(&r.state)?;
         from.check_move(to, actor)?;
         let mut am: request::ActiveModel = r.clone().into();

@@ -37,13 +37,18 @@ fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
+/// A fresh SQLite database file in the temporary folder: its URL and its guard.
+pub fn sqlite_url() -> (String, TempDb) {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name("foi_test")));
+    (format!("sqlite://{}", path.display()), TempDb::Sqlite(path))
+}
+
 /// A store on a fresh SQLite file in the temporary folder.
 pub async fn sqlite() -> (Store, TempDb) {
-    let path = std::env::temp_dir().join(format!("{}.db", unique_name("foi_test")));
-    let url = format!("sqlite://{}", path.display());
+    let (url, db) = sqlite_url();
     let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("cannot open test SQLite database {url}: {e}"));
     note(Backend::Sqlite);
-    (store, TempDb::Sqlite(path))
+    (store, db)
 }
 
 fn postgres_skipped() -> bool {
@@ -74,8 +79,9 @@ async fn drop_stale(admin: &DatabaseConnection) {
     }
 }
 
-/// A store on a fresh PostgreSQL database, or None when PostgreSQL is deliberately skipped.
-pub async fn postgres() -> Option<(Store, TempDb)> {
+/// A fresh, empty PostgreSQL database: its URL and its guard, or None when PostgreSQL is
+/// deliberately skipped.
+pub async fn postgres_url() -> Option<(String, TempDb)> {
     let admin = match admin().await {
         Ok(a) => a,
         Err(e) if postgres_skipped() => {
@@ -95,10 +101,27 @@ pub async fn postgres() -> Option<(Store, TempDb)> {
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     let admin_url = postgres_admin_url();
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-    let url = format!("{base}/{name}");
-    let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("cannot open test database {url}: {e}"));
     note(Backend::Postgres);
-    Some((store, TempDb::Postgres(name)))
+    Some((format!("{base}/{name}"), TempDb::Postgres(name)))
+}
+
+/// A store on a fresh PostgreSQL database, or None when PostgreSQL is deliberately skipped.
+pub async fn postgres() -> Option<(Store, TempDb)> {
+    let (url, db) = postgres_url().await?;
+    let store = Store::connect(&url).await.unwrap_or_else(|e| panic!("cannot open test database {url}: {e}"));
+    Some((store, db))
+}
+
+/// URLs of a fresh SQLite and a fresh PostgreSQL database, for tests that run the `foi`
+/// binary against each.
+pub async fn each_backend_url() -> Vec<(Backend, String, TempDb)> {
+    let (url, db) = sqlite_url();
+    note(Backend::Sqlite);
+    let mut out = vec![(Backend::Sqlite, url, db)];
+    if let Some((url, db)) = postgres_url().await {
+        out.push((Backend::Postgres, url, db));
+    }
+    out
 }
 
 /// A test database to remove when the test is done.

@@ -1,5 +1,7 @@
 //! Storage tests: each runs on a fresh SQLite database and a fresh PostgreSQL database.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::NaiveDate;
 use foi_core::{Actor, BodyKind, RequestState, clock_from_events, registry};
 use foi_store::testing::{backends_used, each_backend};
@@ -51,14 +53,20 @@ async fn shipped_lists_import_once() {
         let with_email = all.iter().filter(|b| b.foi_email.is_some()).count();
         assert_eq!(with_email, 9);
         // CCGs were abolished on 1 July 2022: none is current now.
-        let current = store.list_bodies(&BodyFilter { current_on: Some(d("2026-11-23")), ..Default::default() }).await.unwrap();
+        let current =
+            store.list_bodies(&BodyFilter { current_on: Some(d("2026-11-23")), ..Default::default() }).await.unwrap();
         assert_eq!(current.len(), 42 + 153);
         let in_2017 = store
-            .list_bodies(&BodyFilter { current_on: Some(d("2017-10-09")), kinds: vec![BodyKind::Ccg], ..Default::default() })
+            .list_bodies(&BodyFilter {
+                current_on: Some(d("2017-10-09")),
+                kinds: vec![BodyKind::Ccg],
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(in_2017.len(), 207);
-        let london = store.list_bodies(&BodyFilter { region: Some("london".into()), ..Default::default() }).await.unwrap();
+        let london =
+            store.list_bodies(&BodyFilter { region: Some("london".into()), ..Default::default() }).await.unwrap();
         assert_eq!(london.len(), 33 + 5);
     })
     .await;
@@ -168,12 +176,25 @@ async fn a_request_moves_through_its_lifecycle_and_logs_every_move() {
         let sys = Actor::System("mailer".into());
         store.move_request(r.id, RequestState::Queued, &sys, None, d("2025-03-31"), None).await.unwrap();
         store.move_request(r.id, RequestState::Sent, &sys, None, d("2025-04-01"), None).await.unwrap();
-        store.move_request(r.id, RequestState::ClarificationRequested, &sys, None, d("2025-04-03"), None).await.unwrap();
+        store
+            .move_request(r.id, RequestState::ClarificationRequested, &sys, None, d("2025-04-03"), None)
+            .await
+            .unwrap();
         let err = store.move_request(r.id, RequestState::Draft, &sys, None, d("2025-04-03"), None).await.unwrap_err();
         assert_eq!(err.to_string(), "a request cannot move from clarification_requested to draft");
-        assert!(store.move_request(r.id, RequestState::Withdrawn, &officer, None, d("2025-04-03"), None).await.is_err(), "a person must give a reason");
+        assert!(
+            store.move_request(r.id, RequestState::Withdrawn, &officer, None, d("2025-04-03"), None).await.is_err(),
+            "a person must give a reason"
+        );
         store
-            .move_request(r.id, RequestState::ClarificationProvided, &officer, Some("sent the clarification"), d("2025-04-07"), None)
+            .move_request(
+                r.id,
+                RequestState::ClarificationProvided,
+                &officer,
+                Some("sent the clarification"),
+                d("2025-04-07"),
+                None,
+            )
             .await
             .unwrap();
         let events = store.request_events(r.id).await.unwrap();

@@ -1,0 +1,50 @@
+# Shell functions that install (from Debian packages) and start the servers the tests talk
+# to. Sourced by .ci/test. Each function is idempotent and fails loudly.
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@"
+}
+
+# PostgreSQL at 127.0.0.1:5432 with trust authentication for local TCP connections, and a
+# database "test" (FOI_TEST_POSTGRES_URL overrides where the tests look).
+ensure_postgres() {
+  local url="${FOI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  if command -v psql >/dev/null && psql "$url" -qtAc 'select 1' >/dev/null 2>&1; then
+    echo "== PostgreSQL: reachable at $url"
+    return 0
+  fi
+  echo "== PostgreSQL: not reachable at $url; installing/starting it"
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt_install postgresql postgresql-client
+  fi
+  local version
+  version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$version" ]; then
+    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    as_root pg_createcluster "$version" main
+  fi
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+    || as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+  done
+  if ! psql "postgres://postgres@127.0.0.1:5432/postgres" -qtAc "select 1 from pg_database where datname = 'test'" | grep -q 1; then
+    psql "postgres://postgres@127.0.0.1:5432/postgres" -qc 'create database test'
+  fi
+  psql "$url" -qtAc 'select 1' >/dev/null || { echo "PostgreSQL is still not reachable at $url" >&2; return 1; }
+  echo "== PostgreSQL: ready at $url"
+}

@@ -1,0 +1,332 @@
+//! `foi bodies`: the registry of public bodies.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use foi_core::{BodyKind, ImportError, Regime, registry};
+use foi_store::{BodyFilter, BodyUpdate};
+use serde_json::json;
+
+use crate::config::Context;
+use crate::output::{Format, cell, print_json, print_rows};
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Import or update bodies from a CSV file, all or nothing.
+    ///
+    /// Columns are found by name (code or ods_code or gss_code, name, kind or type, region,
+    /// website, foi_email or email, regime, valid_from, valid_to); others are ignored. Every bad
+    /// row is reported with its line number and nothing is imported. A blank cell never clears
+    /// what is stored.
+    Import {
+        file: PathBuf,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Kind for every row of a file without a kind column.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<BodyKind>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import succession records (which bodies replaced which, with population shares).
+    ImportSuccession {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        /// Date for every row of a file without a date column.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List bodies.
+    List {
+        /// Only bodies of this kind (repeatable).
+        #[arg(long, value_parser = parse_kind)]
+        kind: Vec<BodyKind>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Only bodies without an FOI email address.
+        #[arg(long)]
+        missing_email: bool,
+        /// Only bodies that exist today.
+        #[arg(long, conflicts_with = "on")]
+        current: bool,
+        /// Only bodies that existed on this date.
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        /// Name or code containing this text.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Show one body, its succession and its change log.
+    Show {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit a body (an empty value clears a field).
+    Set {
+        code: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        website: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_parser = parse_regime)]
+        regime: Option<Regime>,
+        #[arg(long)]
+        valid_from: Option<NaiveDate>,
+        #[arg(long)]
+        valid_to: Option<NaiveDate>,
+    },
+    /// Record that NEW replaced OLD... on a date: the old bodies end the day before.
+    Succeed {
+        #[arg(required = true)]
+        old: Vec<String>,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        on: NaiveDate,
+        /// Share (0 to 1) of the old body's population that went to NEW, for a partial succession.
+        #[arg(long)]
+        share: Option<f64>,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<BodyKind, String> {
+    s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
+}
+
+fn parse_regime(s: &str) -> Result<Regime, String> {
+    s.parse().map_err(|e: foi_core::CalendarError| e.to_string())
+}
+
+fn read(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// Prints each error as `FILE:LINE: message` and fails naming the count.
+fn reject(file: &Path, errors: &[ImportError]) -> anyhow::Result<ExitCode> {
+    for e in errors {
+        match e.line {
+            Some(l) => eprintln!("{}:{l}: {}", file.display(), e.message),
+            None => eprintln!("{}: {}", file.display(), e.message),
+        }
+    }
+    let n = errors.len();
+    bail!("{}: {n} error{}; nothing was imported", file.display(), if n == 1 { "" } else { "s" })
+}
+
+impl Cmd {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        match self {
+            Cmd::Import { file, dry_run, kind, json } => {
+                let report = registry::read_bodies(&read(&file)?, kind);
+                if !report.errors.is_empty() {
+                    return reject(&file, &report.errors);
+                }
+                let store = ctx.store().await?;
+                let source = format!("import {}", file.display());
+                let s = store.import_bodies(&report.rows, &source, dry_run).await?;
+                if json {
+                    print_json(&json!({
+                        "file": file.display().to_string(),
+                        "dry_run": dry_run,
+                        "rows": report.rows.len(),
+                        "added": s.added,
+                        "updated": s.updated.iter().map(|(code, changes)| json!({"code": code, "changes": changes})).collect::<Vec<_>>(),
+                        "unchanged": s.unchanged,
+                        "ignored_columns": report.ignored_columns,
+                    }))?;
+                } else {
+                    let verb = if dry_run { "would add" } else { "added" };
+                    for (code, changes) in &s.updated {
+                        for c in changes {
+                            println!(
+                                "{code}: {} {} -> {}",
+                                c.field,
+                                c.old.as_deref().unwrap_or("(blank)"),
+                                c.new.as_deref().unwrap_or("(blank)")
+                            );
+                        }
+                    }
+                    println!(
+                        "{}: {} rows: {verb} {}, {} {}, {} unchanged{}",
+                        file.display(),
+                        report.rows.len(),
+                        s.added.len(),
+                        if dry_run { "would update" } else { "updated" },
+                        s.updated.len(),
+                        s.unchanged,
+                        if report.ignored_columns.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (ignored columns: {})", report.ignored_columns.join(", "))
+                        }
+                    );
+                }
+            }
+            Cmd::ImportSuccession { file, dry_run, on, json } => {
+                let report = registry::read_successions(&read(&file)?, on);
+                if !report.errors.is_empty() {
+                    return reject(&file, &report.errors);
+                }
+                let store = ctx.store().await?;
+                let s = store.import_successions(&report.rows, dry_run).await?;
+                if json {
+                    print_json(&json!({
+                        "file": file.display().to_string(),
+                        "dry_run": dry_run,
+                        "rows": report.rows.len(),
+                        "added": s.added,
+                        "updated": s.updated,
+                        "unchanged": s.unchanged,
+                        "unknown_codes": s.unknown_codes,
+                    }))?;
+                } else {
+                    println!(
+                        "{}: {} rows: {} {}, {} {}, {} unchanged",
+                        file.display(),
+                        report.rows.len(),
+                        if dry_run { "would add" } else { "added" },
+                        s.added,
+                        if dry_run { "would update" } else { "updated" },
+                        s.updated,
+                        s.unchanged
+                    );
+                    if !s.unknown_codes.is_empty() {
+                        println!(
+                            "{} codes are not in the registry (kept as given): {}",
+                            s.unknown_codes.len(),
+                            s.unknown_codes.join(" ")
+                        );
+                    }
+                }
+            }
+            Cmd::List { kind, region, missing_email, current, on, search, format } => {
+                let store = ctx.store().await?;
+                let current_on = on.or(current.then(|| chrono::Local::now().date_naive()));
+                let filter = BodyFilter { kinds: kind, region, missing_email, current_on, codes: None, search };
+                let bodies = store.list_bodies(&filter).await?;
+                let rows: Vec<Vec<String>> = bodies
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.code.clone(),
+                            b.kind.to_string(),
+                            b.name.clone(),
+                            cell(&b.region),
+                            cell(&b.foi_email),
+                            cell(&b.website),
+                            b.regime.to_string(),
+                            cell(&b.valid_from),
+                            cell(&b.valid_to),
+                        ]
+                    })
+                    .collect();
+                print_rows(
+                    format,
+                    &["code", "kind", "name", "region", "foi_email", "website", "regime", "valid_from", "valid_to"],
+                    &rows,
+                    &bodies,
+                )?;
+                if format == Format::Table {
+                    let missing = bodies.iter().filter(|b| b.foi_email.is_none()).count();
+                    eprintln!("{} bodies, {missing} without an FOI email address", bodies.len());
+                }
+            }
+            Cmd::Show { code, json } => {
+                let store = ctx.store().await?;
+                let b = store.body(&code).await?;
+                let (replaced, replaced_by) = store.successions_of(&b.code).await?;
+                let history = store.body_history(&b.code).await?;
+                if json {
+                    print_json(
+                        &json!({"body": b, "replaced": replaced, "replaced_by": replaced_by, "changes": history}),
+                    )?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                println!("{} ({})", b.name, b.code);
+                for (k, v) in [
+                    ("kind", Some(b.kind.label().to_string())),
+                    ("ODS code", b.ods_code.clone()),
+                    ("GSS code", b.gss_code.clone()),
+                    ("region", b.region.clone()),
+                    ("website", b.website.clone()),
+                    (
+                        "FOI email",
+                        Some(b.foi_email.clone().unwrap_or_else(|| "(none: supply one before sending)".into())),
+                    ),
+                    ("regime", Some(b.regime.to_string())),
+                    ("valid from", b.valid_from.map(|d| d.to_string())),
+                    ("valid to", b.valid_to.map(|d| d.to_string())),
+                ] {
+                    if let Some(v) = v {
+                        println!("  {k:<11} {v}");
+                    }
+                }
+                let share = |s: Option<f64>| s.map(|s| format!(" ({:.1}%)", s * 100.0)).unwrap_or_default();
+                for s in &replaced {
+                    println!(
+                        "  replaced    {} {} on {}{}",
+                        s.predecessor_code,
+                        s.predecessor_name.as_deref().unwrap_or(""),
+                        s.effective_date,
+                        share(s.share)
+                    );
+                }
+                for s in &replaced_by {
+                    println!(
+                        "  succeeded by {} {} on {}{}",
+                        s.successor_code,
+                        s.successor_name.as_deref().unwrap_or(""),
+                        s.effective_date,
+                        share(s.share)
+                    );
+                }
+                for c in &history {
+                    println!(
+                        "  {} {}: {} -> {} ({})",
+                        c.at.format("%Y-%m-%d %H:%M"),
+                        c.field,
+                        c.old.as_deref().unwrap_or("(blank)"),
+                        c.new.as_deref().unwrap_or("(blank)"),
+                        c.source
+                    );
+                }
+            }
+            Cmd::Set { code, email, website, name, region, regime, valid_from, valid_to } => {
+                let store = ctx.store().await?;
+                let update = BodyUpdate { name, region, website, foi_email: email, regime, valid_from, valid_to };
+                let changes = store.update_body(&code, &update, "foi bodies set").await?;
+                if changes.is_empty() {
+                    println!("{code}: nothing changed");
+                }
+                for c in changes {
+                    println!(
+                        "{code}: {} {} -> {}",
+                        c.field,
+                        c.old.as_deref().unwrap_or("(blank)"),
+                        c.new.as_deref().unwrap_or("(blank)")
+                    );
+                }
+            }
+            Cmd::Succeed { old, by, on, share } => {
+                let store = ctx.store().await?;
+                store.record_succession(&old, &by, on, share, "foi bodies succeed").await?;
+                println!("{by} succeeded {} on {on}", old.join(", "));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per group of subcommands, each with its arguments and a `run()`.
+
+pub mod bodies;
+pub mod calendar;
+pub mod config;

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `foi` binary: one test binary, a module per area.
+
+#![allow(clippy::unwrap_used)]
+
+mod bodies;
+mod calendar;
+mod config;
+mod tidy;
+mod util;
