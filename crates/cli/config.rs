@@ -14,6 +14,13 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct File {
     pub database: Option<String>,
+    /// Folder of template sets (default `templates`).
+    pub templates_dir: Option<PathBuf>,
+    /// Folder of codebooks (default `data/codebooks`).
+    pub codebooks_dir: Option<PathBuf>,
+    /// Folder the file transport writes .eml files to when no SMTP server is configured
+    /// (default `outbox`).
+    pub outbox_dir: Option<PathBuf>,
     #[serde(default)]
     pub sender: Sender,
     pub smtp: Option<Server>,
@@ -26,8 +33,11 @@ pub struct File {
 pub struct Sender {
     pub name: Option<String>,
     pub email: Option<String>,
-    /// Domain of the per-request reply addresses (`foi+TOKEN@domain`).
+    /// Domain of the per-request reply addresses (`foi+TOKEN@domain`); by default the
+    /// domain of `email`.
     pub reply_domain: Option<String>,
+    /// Local part of the reply addresses (default `foi`).
+    pub reply_local: Option<String>,
 }
 
 /// An SMTP or IMAP server.
@@ -49,6 +59,8 @@ pub struct Server {
     pub folders: Option<Vec<String>>,
     /// IMAP folder that holds sent mail.
     pub sent_folder: Option<String>,
+    /// Limit on one command or one send, in seconds (default 60).
+    pub timeout_seconds: Option<u64>,
 }
 
 impl Server {
@@ -101,6 +113,56 @@ impl Context {
             (None, None) => (DEFAULT_DATABASE_URL.to_string(), "default"),
         };
         Ok(Context { file, config_path, database_url, database_source })
+    }
+
+    pub fn templates_dir(&self) -> PathBuf {
+        self.file.templates_dir.clone().unwrap_or_else(|| PathBuf::from("templates"))
+    }
+
+    pub fn codebooks_dir(&self) -> PathBuf {
+        self.file.codebooks_dir.clone().unwrap_or_else(|| PathBuf::from("data/codebooks"))
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.file.outbox_dir.clone().unwrap_or_else(|| PathBuf::from("outbox"))
+    }
+
+    /// The sender identity; an error says what to add to `foi.toml`.
+    pub fn sender(&self) -> anyhow::Result<foi_mailer::Sender> {
+        let s = &self.file.sender;
+        let (Some(name), Some(email)) = (&s.name, &s.email) else {
+            bail!(
+                "no sender: set [sender] name and email in {}",
+                self.config_path.as_deref().unwrap_or(Path::new("foi.toml")).display()
+            );
+        };
+        let domain = match &s.reply_domain {
+            Some(d) => d.clone(),
+            None => email.rsplit_once('@').map(|(_, d)| d.to_string()).context("[sender] email has no domain")?,
+        };
+        Ok(foi_mailer::Sender {
+            name: name.clone(),
+            email: email.clone(),
+            reply_local: s.reply_local.clone().unwrap_or_else(|| "foi".into()),
+            reply_domain: domain,
+        })
+    }
+
+    /// The transport: SMTP when `[smtp]` is configured, otherwise .eml files in the outbox folder.
+    pub fn transport(&self) -> anyhow::Result<foi_mailer::Transport> {
+        match &self.file.smtp {
+            Some(s) => {
+                Ok(foi_mailer::Transport::Smtp(foi_mailer::transport::SmtpClient::new(foi_mailer::SmtpSettings {
+                    host: s.host.clone(),
+                    port: s.port,
+                    security: s.security.as_deref().unwrap_or("starttls").parse()?,
+                    username: s.username.clone(),
+                    password: s.password("smtp")?,
+                    timeout: std::time::Duration::from_secs(s.timeout_seconds.unwrap_or(60)),
+                })))
+            }
+            None => Ok(foi_mailer::Transport::File(foi_mailer::transport::FileOutbox::new(&self.outbox_dir())?)),
+        }
     }
 
     /// Opens the database, creating and migrating it as needed.

@@ -23,6 +23,12 @@ struct Cli {
     /// Configuration file (sender identity, SMTP and IMAP settings).
     #[arg(long, global = true, env = "FOI_CONFIG", value_name = "FILE", default_value = "foi.toml")]
     config: PathBuf,
+    /// Pretend today is this date (simulations; checking a past round's deadlines).
+    #[arg(long, global = true, env = "FOI_TODAY", value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
+    /// Who is acting, for the event log (default: the login name).
+    #[arg(long, global = true, env = "FOI_USER", value_name = "NAME")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,12 +41,20 @@ enum Command {
     /// FOI working-day arithmetic: due dates, holidays, working days between dates.
     #[command(subcommand)]
     Calendar(commands::calendar::Cmd),
+    /// Rounds: create, add bodies, preview, status.
+    #[command(subcommand)]
+    Round(commands::round::Cmd),
+    /// Queue a round's draft requests and send the outbox (exactly once per request).
+    Send(commands::send::SendArgs),
+    /// Send a templated reminder to every overdue request.
+    Chase(commands::send::ChaseArgs),
     /// Show the effective configuration (passwords are never shown).
     #[command(subcommand)]
     Config(commands::config::Cmd),
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -60,9 +74,33 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = config::Context::load(&cli.config, cli.database)?;
+    let today = cli.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let user = cli.user.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "officer".into());
+    let actor = foi_core::Actor::Person(user);
     match cli.command {
+        Command::Round(cmd) => cmd.run(&ctx, today, &actor).await,
+        Command::Send(args) => commands::send::send(&ctx, args, today, &actor).await,
+        Command::Chase(args) => commands::send::chase(&ctx, args, today, &actor).await,
         Command::Bodies(cmd) => cmd.run(&ctx).await,
         Command::Calendar(cmd) => cmd.run(),
         Command::Config(cmd) => cmd.run(&ctx),
     }
+}
+
+/// `foi ... | head` closes stdout early: stop quietly, as other command-line tools do,
+/// instead of reporting the failed write as a crash.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

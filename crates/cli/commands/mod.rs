@@ -3,3 +3,5 @@
 pub mod bodies;
 pub mod calendar;
 pub mod config;
+pub mod round;
+pub mod send;

@@ -5,8 +5,10 @@
 
 pub mod body;
 pub mod calendar;
+pub mod codebook;
 pub mod lifecycle;
 pub mod message;
+pub mod reference;
 pub mod registry;
 pub mod round;
 pub mod secret;
@@ -14,8 +16,10 @@ pub mod user;
 
 pub use body::{Body, BodyKind};
 pub use calendar::{Calendar, CalendarError, Clock, Pause, Regime};
+pub use codebook::{Answer, AnswerType, Codebook, Question};
 pub use lifecycle::{Actor, RequestState, TransitionError};
 pub use message::{Direction, MessageClass};
+pub use reference::Reference;
 pub use registry::{BodyRow, ImportError, ImportReport, SuccessionRow};
 pub use round::{Request, RequestEvent, Round, clock_from_events};
 pub use secret::Secret;

@@ -5,6 +5,7 @@
 
 mod bodies;
 mod entity;
+mod outbox;
 mod requests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -15,6 +16,7 @@ use foi_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
+pub use outbox::{OutboxItem, OutboxState};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage};
 
 /// Everything that can go wrong in the store.

@@ -41,6 +41,8 @@ pub struct NewMessage {
     pub to_addrs: Option<String>,
     pub subject: Option<String>,
     pub date: Option<chrono::DateTime<chrono::Utc>>,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
     pub body_text: Option<String>,
     pub outbox_state: Option<String>,
     pub attachments: Vec<NewAttachment>,
@@ -68,6 +70,13 @@ pub struct StoredMessage {
     pub message_id: Option<String>,
     pub subject: Option<String>,
     pub raw_size: i64,
+    pub from_addr: Option<String>,
+    pub to_addrs: Option<String>,
+    /// When it was sent (outgoing) or its Date header (incoming).
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
+    /// For outgoing messages: where the message stands in the outbox.
+    pub outbox_state: Option<String>,
+    pub last_error: Option<String>,
 }
 
 fn to_round(m: round::Model) -> Round {
@@ -86,7 +95,7 @@ fn to_round(m: round::Model) -> Round {
     }
 }
 
-fn parse_state(s: &str) -> Result<RequestState> {
+pub(crate) fn parse_state(s: &str) -> Result<RequestState> {
     RequestState::from_name(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
 }
 
@@ -110,7 +119,7 @@ fn dedup_key(direction: &str, message_id: Option<&str>, content_hash: &str) -> S
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn append_event<C: ConnectionTrait>(
+pub(crate) async fn append_event<C: ConnectionTrait>(
     db: &C,
     request_id: i32,
     from: Option<RequestState>,
@@ -134,6 +143,59 @@ async fn append_event<C: ConnectionTrait>(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Inserts a message with its raw bytes and attachments inside the caller's transaction,
+/// unless it is already held (then returns its id and `false`).
+pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) -> Result<(i64, bool)> {
+    let key = dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash);
+    if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(txn).await? {
+        return Ok((existing.id, false));
+    }
+    let row = message::ActiveModel {
+        request_id: Set(m.request_id),
+        direction: Set(m.direction.clone()),
+        kind: Set(m.kind.clone()),
+        dedup_key: Set(key),
+        message_id: Set(m.message_id.clone()),
+        content_hash: Set(m.content_hash.clone()),
+        raw_size: Set(m.raw.len() as i64),
+        from_addr: Set(m.from_addr.clone()),
+        to_addrs: Set(m.to_addrs.clone()),
+        subject: Set(m.subject.clone()),
+        date: Set(m.date),
+        in_reply_to: Set(m.in_reply_to.clone()),
+        references: Set(m.references.clone()),
+        body_text: Set(m.body_text.clone()),
+        outbox_state: Set(m.outbox_state.clone()),
+        attempts: Set(0),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    message_raw::ActiveModel { message_id: Set(row.id), raw: Set(m.raw.clone()) }.insert(txn).await?;
+    for (i, a) in m.attachments.iter().enumerate() {
+        let att = attachment::ActiveModel {
+            message_id: Set(row.id),
+            ordinal: Set(i as i32),
+            parent_id: Set(None),
+            filename: Set(a.filename.clone()),
+            content_type: Set(a.content_type.clone()),
+            size: Set(a.content.len() as i64),
+            sha256: Set(a.sha256.clone()),
+            extraction: Set(a.extraction.clone()),
+            extraction_error: Set(a.extraction_error.clone()),
+            text: Set(a.text.clone()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        attachment_content::ActiveModel { attachment_id: Set(att.id), content: Set(a.content.clone()) }
+            .insert(txn)
+            .await?;
+    }
+    Ok((row.id, true))
 }
 
 impl Store {
@@ -325,54 +387,10 @@ impl Store {
     /// already held (same direction and Message-ID, or same bytes when it has none) is not
     /// stored again: returns its id and `false`.
     pub async fn store_message(&self, m: &NewMessage) -> Result<(i64, bool)> {
-        let key = dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash);
         let txn = self.db.begin().await?;
-        if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(&txn).await? {
-            return Ok((existing.id, false));
-        }
-        let row = message::ActiveModel {
-            request_id: Set(m.request_id),
-            direction: Set(m.direction.clone()),
-            kind: Set(m.kind.clone()),
-            dedup_key: Set(key),
-            message_id: Set(m.message_id.clone()),
-            content_hash: Set(m.content_hash.clone()),
-            raw_size: Set(m.raw.len() as i64),
-            from_addr: Set(m.from_addr.clone()),
-            to_addrs: Set(m.to_addrs.clone()),
-            subject: Set(m.subject.clone()),
-            date: Set(m.date),
-            body_text: Set(m.body_text.clone()),
-            outbox_state: Set(m.outbox_state.clone()),
-            attempts: Set(0),
-            created_at: Set(now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        message_raw::ActiveModel { message_id: Set(row.id), raw: Set(m.raw.clone()) }.insert(&txn).await?;
-        for (i, a) in m.attachments.iter().enumerate() {
-            let att = attachment::ActiveModel {
-                message_id: Set(row.id),
-                ordinal: Set(i as i32),
-                parent_id: Set(None),
-                filename: Set(a.filename.clone()),
-                content_type: Set(a.content_type.clone()),
-                size: Set(a.content.len() as i64),
-                sha256: Set(a.sha256.clone()),
-                extraction: Set(a.extraction.clone()),
-                extraction_error: Set(a.extraction_error.clone()),
-                text: Set(a.text.clone()),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            attachment_content::ActiveModel { attachment_id: Set(att.id), content: Set(a.content.clone()) }
-                .insert(&txn)
-                .await?;
-        }
+        let out = insert_message(&txn, m).await?;
         txn.commit().await?;
-        Ok((row.id, true))
+        Ok(out)
     }
 
     /// The raw bytes of a stored message, exactly as sent or received.
@@ -396,6 +414,11 @@ impl Store {
                 message_id: m.message_id,
                 subject: m.subject,
                 raw_size: m.raw_size,
+                from_addr: m.from_addr,
+                to_addrs: m.to_addrs,
+                date: m.date,
+                outbox_state: m.outbox_state,
+                last_error: m.last_error,
             })
             .collect())
     }

@@ -1,0 +1,235 @@
+//! `foi send` and `foi chase`: queue a round's requests (or chasers) and send the outbox.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use clap::Args;
+use foi_core::Actor;
+use foi_mailer::outbox::{self, NoSentFolder, SendOptions, SendSummary};
+use foi_mailer::{Pacing, round};
+use foi_store::{OutboxState, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::round::Kit;
+use crate::config::Context;
+use crate::output::print_json;
+
+/// How fast to send.
+#[derive(Args, Clone)]
+pub struct PacingArgs {
+    /// Messages per minute overall (default 30).
+    #[arg(long, value_name = "PER_MINUTE")]
+    rate: Option<f64>,
+    /// Messages per minute to any one recipient domain (default 6).
+    #[arg(long, value_name = "PER_MINUTE")]
+    domain_rate: Option<f64>,
+    /// No pacing at all (local test servers only).
+    #[arg(long, conflicts_with_all = ["rate", "domain_rate"])]
+    no_pacing: bool,
+}
+
+impl PacingArgs {
+    fn pacing(&self) -> Pacing {
+        if self.no_pacing {
+            return Pacing::OFF;
+        }
+        Pacing {
+            per_minute: self.rate.or(Pacing::POLITE.per_minute),
+            per_domain_per_minute: self.domain_rate.or(Pacing::POLITE.per_domain_per_minute),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct SendArgs {
+    /// Only this round (default: every round's draft requests and the whole outbox).
+    #[arg(long)]
+    round: Option<String>,
+    /// Render and check everything; queue and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    pacing: PacingArgs,
+    /// Send again a message held because its outcome was unknown (by request reference).
+    #[arg(long, value_name = "REFERENCE", conflicts_with = "mark_sent")]
+    release: Option<String>,
+    /// Record a held message as sent after checking that it arrived.
+    #[arg(long, value_name = "REFERENCE")]
+    mark_sent: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ChaseArgs {
+    #[arg(long)]
+    round: Option<String>,
+    /// List the overdue requests and render their chasers; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// At most this many chasers per request.
+    #[arg(long, default_value_t = 2)]
+    max: i32,
+    /// Working days to wait after a chaser before the next.
+    #[arg(long, default_value_t = 5)]
+    gap: i64,
+    #[command(flatten)]
+    pacing: PacingArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+async fn round_slugs(store: &Store, only: &Option<String>) -> anyhow::Result<Vec<String>> {
+    Ok(match only {
+        Some(s) => vec![store.round(s).await?.slug],
+        None => store.rounds().await?.into_iter().filter(|r| r.closed_at.is_none()).map(|r| r.slug).collect(),
+    })
+}
+
+async fn run_outbox(
+    ctx: &Context,
+    store: &Store,
+    round: Option<String>,
+    pacing: Pacing,
+    today: NaiveDate,
+    actor: &Actor,
+) -> anyhow::Result<SendSummary> {
+    let mut transport = ctx.transport()?;
+    eprintln!("sending through {}", transport.describe());
+    let opts = SendOptions {
+        round,
+        pacing,
+        max_attempts: 5,
+        retry_after: Duration::from_secs(60),
+        today,
+        actor: actor.clone(),
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = outbox::send(store, &mut transport, &mut NoSentFolder, &opts, |done, total, msg| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(msg.to_string());
+    })
+    .await?;
+    bar.finish_and_clear();
+    transport.close().await;
+    Ok(summary)
+}
+
+fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&serde_json::json!({
+            "sent": s.sent, "retry": s.retry, "failed": s.failed, "held": s.held, "reconciled": s.reconciled,
+            "skipped_no_address": skipped.iter().map(|b| serde_json::json!({"code": b.code, "name": b.name})).collect::<Vec<_>>(),
+        }));
+    }
+    println!(
+        "sent {}, to retry {}, failed {}, held {}, reconciled {}, skipped (no address) {}",
+        s.sent.len(),
+        s.retry.len(),
+        s.failed.len(),
+        s.held.len(),
+        s.reconciled.len(),
+        skipped.len()
+    );
+    for (title, lines) in [
+        ("failed", &s.failed),
+        ("to retry", &s.retry),
+        ("held for the officer", &s.held),
+        ("reconciled", &s.reconciled),
+    ] {
+        for l in lines.iter() {
+            println!("  {title}: {} {} <{}>: {}", l.kind, l.reference, l.to, l.detail);
+        }
+    }
+    if !skipped.is_empty() {
+        println!("skipped because they have no FOI email address (supply one with `foi bodies set CODE --email ...`):");
+        for b in skipped {
+            println!("  {:<10} {}", b.code, b.name);
+        }
+    }
+    Ok(())
+}
+
+pub async fn send(ctx: &Context, args: SendArgs, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    if let Some(reference) = args.release.as_ref().or(args.mark_sent.as_ref()) {
+        let req = store.request(reference).await?;
+        let held = store.outbox(None, &[OutboxState::Held]).await?;
+        let items: Vec<_> = held.iter().filter(|i| i.request_id == req.id).collect();
+        if items.is_empty() {
+            anyhow::bail!("request {reference} has no held message");
+        }
+        for i in items {
+            store.release_held(i.id, args.release.is_some(), actor, today).await?;
+            println!(
+                "{} {} {}",
+                i.kind,
+                reference,
+                if args.release.is_some() { "queued to send again" } else { "recorded as sent" }
+            );
+        }
+        if args.mark_sent.is_some() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let mut skipped = Vec::new();
+    let mut prepared = Vec::new();
+    for slug in round_slugs(&store, &args.round).await? {
+        let kit = Kit::load(ctx, &store, &slug).await?;
+        let p = round::prepare(&store, &kit.writer(today), None).await?;
+        skipped.extend(p.no_address);
+        prepared.push(p.ready);
+    }
+    let n: usize = prepared.iter().map(Vec::len).sum();
+    if args.dry_run {
+        println!("dry run: {n} requests render and compose cleanly; nothing was queued or sent");
+        print_summary(&SendSummary::default(), &skipped, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut queued = 0;
+    for p in &prepared {
+        queued += round::queue(&store, p, actor, today).await?;
+    }
+    if queued > 0 {
+        eprintln!("queued {queued} requests");
+    }
+    let summary = run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), today, actor).await?;
+    print_summary(&summary, &skipped, args.json)?;
+    Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}
+
+pub async fn chase(ctx: &Context, args: ChaseArgs, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
+    let store = ctx.store().await?;
+    let mut all = Vec::new();
+    for slug in round_slugs(&store, &args.round).await? {
+        let kit = Kit::load(ctx, &store, &slug).await?;
+        let chasers = round::chasers(&store, &kit.writer(today), args.max, args.gap).await?;
+        all.extend(chasers);
+    }
+    for c in &all {
+        eprintln!(
+            "{} {}: due {}, {} working days overdue, chaser {}",
+            c.status.body_code,
+            c.status.body_name,
+            c.status.due.map(|d| d.to_string()).unwrap_or_default(),
+            c.status.working_days_overdue,
+            c.request.chasers_sent + 1
+        );
+    }
+    if args.dry_run {
+        println!("dry run: {} chasers would be sent", all.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for c in &all {
+        store.enqueue(c.request.id, &c.message, actor, today).await?;
+    }
+    let summary = run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), today, actor).await?;
+    print_summary(&summary, &[], args.json)?;
+    Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+}

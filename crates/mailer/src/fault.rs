@@ -1,0 +1,25 @@
+//! Fault injection for the crash tests: `FOI_FAULT_INJECT=POINT:N` aborts the process (as
+//! a kill would) the Nth time sending reaches POINT (`before_smtp`, `after_smtp`,
+//! `before_commit`). Unset, it does nothing.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static PLAN: OnceLock<Option<(String, usize)>> = OnceLock::new();
+static HITS: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks a point in sending where a crash is tested.
+pub(crate) fn point(name: &str) {
+    let plan = PLAN.get_or_init(|| {
+        let v = std::env::var("FOI_FAULT_INJECT").ok()?;
+        let (p, n) = v.split_once(':')?;
+        Some((p.to_string(), n.parse().ok()?))
+    });
+    if let Some((p, n)) = plan
+        && p == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
+    {
+        eprintln!("fault injection: aborting at {name} (hit {n})");
+        std::process::abort();
+    }
+}

@@ -1,0 +1,197 @@
+//! Sending the outbox: reconcile what a stopped run left in flight, then send what is due,
+//! one message at a time, committing each step before the next. A message whose outcome is
+//! unknown is looked up (the .eml folder, the IMAP Sent folder) or held for the officer;
+//! it is never resent blindly.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use foi_core::Actor;
+use foi_store::{OutboxItem, OutboxState, Store};
+use serde::Serialize;
+
+use crate::pacing::{Pacer, Pacing};
+use crate::transport::{SendOutcome, Transport};
+use crate::{Result, fault};
+
+/// Where sent messages are also filed (the IMAP Sent folder), and where a message of
+/// unknown outcome is looked for.
+#[allow(async_fn_in_trait)]
+pub trait SentFolder {
+    /// Files a copy of a sent message.
+    async fn file_copy(&mut self, raw: &[u8]) -> std::result::Result<(), String>;
+    /// Whether the folder holds a message with this Message-ID.
+    async fn contains(&mut self, message_id: &str) -> std::result::Result<bool, String>;
+}
+
+/// No Sent folder configured.
+pub struct NoSentFolder;
+
+impl SentFolder for NoSentFolder {
+    async fn file_copy(&mut self, _: &[u8]) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    async fn contains(&mut self, _: &str) -> std::result::Result<bool, String> {
+        Err("no IMAP Sent folder is configured".into())
+    }
+}
+
+/// How to run the outbox.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    /// Only this round's messages.
+    pub round: Option<String>,
+    pub pacing: Pacing,
+    /// Attempts before a temporary failure counts as permanent.
+    pub max_attempts: i32,
+    /// First wait after a temporary failure; doubles with each attempt, up to an hour.
+    pub retry_after: Duration,
+    /// The UK day sends count on.
+    pub today: NaiveDate,
+    pub actor: Actor,
+}
+
+/// One line of the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub reference: String,
+    pub kind: String,
+    pub to: String,
+    pub detail: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SendSummary {
+    pub sent: Vec<Line>,
+    /// Will be retried (temporary failures).
+    pub retry: Vec<Line>,
+    /// Refused for good.
+    pub failed: Vec<Line>,
+    /// Outcome unknown: the officer decides (`foi send --release` or `--mark-sent`).
+    pub held: Vec<Line>,
+    /// Left in flight by a stopped run and found to have gone.
+    pub reconciled: Vec<Line>,
+}
+
+fn line(item: &OutboxItem, detail: impl Into<String>) -> Line {
+    Line { reference: item.reference.clone(), kind: item.kind.clone(), to: item.to.clone(), detail: detail.into() }
+}
+
+fn domain_of(addr: &str) -> String {
+    addr.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// Resolves messages a stopped run left in `sending`: sent if the transport or the Sent
+/// folder shows them, back to the queue if the transport is certain they did not go,
+/// otherwise held for the officer.
+pub async fn reconcile(
+    store: &Store,
+    transport: &Transport,
+    sent_folder: &mut impl SentFolder,
+    opts: &SendOptions,
+    summary: &mut SendSummary,
+) -> Result<()> {
+    for item in store.outbox(opts.round.as_deref(), &[OutboxState::Sending]).await? {
+        let known = match transport.knows_sent(&item.message_id).await {
+            Some(k) => Ok(k),
+            None => sent_folder.contains(&item.message_id).await.map(|found| found),
+        };
+        match known {
+            Ok(true) => {
+                store
+                    .mark_sent(item.id, &opts.actor, opts.today, "reconciled after an interrupted run: found as sent")
+                    .await?;
+                summary.reconciled.push(line(&item, "found as sent after an interrupted run"));
+            }
+            Ok(false) if transport.knows_sent(&item.message_id).await.is_some() => {
+                // The transport is certain it never went (no .eml file): queue it again.
+                store
+                    .mark_failed(
+                        item.id,
+                        "interrupted before it was written; queued again",
+                        Some(Utc::now()),
+                        &opts.actor,
+                        opts.today,
+                    )
+                    .await?;
+            }
+            Ok(false) | Err(_) => {
+                let why = match known {
+                    Err(e) => format!(
+                        "outcome unknown after an interrupted run ({e}); check the recipient or the Sent folder, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
+                        item.reference, item.reference
+                    ),
+                    _ => format!(
+                        "outcome unknown after an interrupted run (not in the Sent folder); check the recipient, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
+                        item.reference, item.reference
+                    ),
+                };
+                store.mark_held(item.id, &why).await?;
+                summary.held.push(line(&item, why));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends every due message of the outbox once; `progress(done, total)` after each.
+pub async fn send(
+    store: &Store,
+    transport: &mut Transport,
+    sent_folder: &mut impl SentFolder,
+    opts: &SendOptions,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<SendSummary> {
+    let mut summary = SendSummary::default();
+    reconcile(store, transport, sent_folder, opts, &mut summary).await?;
+    let now = Utc::now();
+    let due: Vec<OutboxItem> = store
+        .outbox(opts.round.as_deref(), &[OutboxState::Queued, OutboxState::FailedTemporary])
+        .await?
+        .into_iter()
+        .filter(|i| i.state == OutboxState::Queued || i.next_attempt_at.is_none_or(|t| t <= now))
+        .collect();
+    let total = due.len();
+    let mut pacer = Pacer::new(opts.pacing);
+    for (n, item) in due.iter().enumerate() {
+        pacer.wait(&domain_of(&item.to)).await;
+        if !store.claim_for_sending(item.id).await? {
+            continue; // another run took it
+        }
+        fault::point("before_smtp");
+        let outcome = transport.send(&item.from, &item.to, &item.raw).await;
+        fault::point("after_smtp");
+        match outcome {
+            SendOutcome::Accepted(reply) => {
+                if let Err(e) = sent_folder.file_copy(&item.raw).await {
+                    progress(n + 1, total, &format!("warning: {}: not filed in the Sent folder: {e}", item.reference));
+                }
+                fault::point("before_commit");
+                store.mark_sent(item.id, &opts.actor, opts.today, &format!("sent: {reply}")).await?;
+                summary.sent.push(line(item, reply));
+            }
+            SendOutcome::Temporary(reason) if item.attempts + 1 < opts.max_attempts => {
+                let wait =
+                    opts.retry_after.saturating_mul(1 << item.attempts.clamp(0, 6)).min(Duration::from_secs(3600));
+                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                store.mark_failed(item.id, &reason, Some(at), &opts.actor, opts.today).await?;
+                summary.retry.push(line(item, format!("{reason} (retry after {})", at.format("%H:%M:%S UTC"))));
+            }
+            SendOutcome::Temporary(reason) | SendOutcome::Permanent(reason) => {
+                store.mark_failed(item.id, &reason, None, &opts.actor, opts.today).await?;
+                summary.failed.push(line(item, reason));
+            }
+            SendOutcome::Unknown(reason) => {
+                let why = format!(
+                    "outcome unknown: {reason}; check the recipient, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
+                    item.reference, item.reference
+                );
+                store.mark_held(item.id, &why).await?;
+                summary.held.push(line(item, why));
+            }
+        }
+        progress(n + 1, total, &item.reference);
+    }
+    Ok(summary)
+}

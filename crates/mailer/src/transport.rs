@@ -1,0 +1,314 @@
+//! Where messages go: an SMTP server (STARTTLS, TLS or plain on loopback; authentication; a
+//! kept-open connection; a timeout per send), or a folder of .eml files through lettre's
+//! file transport, the default whenever no SMTP server is configured.
+//!
+//! The SMTP dialogue is driven step by step so that the outcome of a failure is known
+//! exactly: a failure before the message's final dot means it was not sent (retry is safe);
+//! a 4xx or 5xx reply to the final dot means it was refused; a dropped connection or a
+//! timeout after the final dot leaves the outcome unknown, and the message is held.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use foi_core::Secret;
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::{Address, AsyncFileTransport, AsyncTransport, Tokio1Executor};
+
+use crate::{Error, Result};
+
+/// How to secure the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS (required). Port 587 by default.
+    StartTls,
+    /// TLS from the first byte. Port 465 by default.
+    Tls,
+    /// No encryption: only for a server on this machine (tests, a local relay). Port 25.
+    None,
+}
+
+impl std::str::FromStr for Security {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Security> {
+        match s.to_ascii_lowercase().as_str() {
+            "starttls" => Ok(Security::StartTls),
+            "tls" | "ssl" | "smtps" => Ok(Security::Tls),
+            "none" | "plain" => Ok(Security::None),
+            _ => Err(Error::Invalid(format!("unknown SMTP security \"{s}\" (expected starttls, tls or none)"))),
+        }
+    }
+}
+
+/// An SMTP server to send through.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Limit on one whole send (MAIL FROM to the reply after the final dot).
+    pub timeout: Duration,
+}
+
+/// The outcome of handing one message to a transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted (the server's reply, or the file written).
+    Accepted(String),
+    /// Refused for now (4xx, connection refused): safe to try again later.
+    Temporary(String),
+    /// Refused for good (5xx): keep the reason and show it.
+    Permanent(String),
+    /// The connection failed after the message was handed over: it may have been accepted.
+    Unknown(String),
+}
+
+/// A way of sending.
+pub enum Transport {
+    Smtp(SmtpClient),
+    File(FileOutbox),
+}
+
+impl Transport {
+    /// Sends `raw` to `to` with envelope sender `from`.
+    pub async fn send(&mut self, from: &str, to: &str, raw: &[u8]) -> SendOutcome {
+        match self {
+            Transport::Smtp(c) => c.send(from, to, raw).await,
+            Transport::File(f) => f.send(from, to, raw).await,
+        }
+    }
+
+    /// Whether a message with this Message-ID is known to have gone: `Some(true)` or
+    /// `Some(false)` when the transport can tell for certain, None when it cannot.
+    pub async fn knows_sent(&self, message_id: &str) -> Option<bool> {
+        match self {
+            Transport::Smtp(_) => None,
+            Transport::File(f) => Some(f.contains(message_id)),
+        }
+    }
+
+    /// A short description for messages to the officer.
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(c) => format!("SMTP {}:{}", c.settings.host, c.port()),
+            Transport::File(f) => format!("dry run: .eml files in {}", f.dir.display()),
+        }
+    }
+
+    /// Closes any open connection politely.
+    pub async fn close(&mut self) {
+        if let Transport::Smtp(c) = self {
+            c.close().await;
+        }
+    }
+}
+
+/// A folder of .eml files, written by lettre's file transport.
+pub struct FileOutbox {
+    dir: PathBuf,
+    transport: AsyncFileTransport<Tokio1Executor>,
+}
+
+impl FileOutbox {
+    pub fn new(dir: &Path) -> Result<FileOutbox> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(FileOutbox { dir: dir.to_path_buf(), transport: AsyncFileTransport::new(dir) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    async fn send(&self, from: &str, to: &str, raw: &[u8]) -> SendOutcome {
+        let envelope = match envelope(from, to) {
+            Ok(e) => e,
+            Err(e) => return SendOutcome::Permanent(e.to_string()),
+        };
+        match self.transport.send_raw(&envelope, raw).await {
+            Ok(id) => SendOutcome::Accepted(format!("written to {}", self.dir.join(format!("{id}.eml")).display())),
+            Err(e) => SendOutcome::Temporary(format!("cannot write to {}: {e}", self.dir.display())),
+        }
+    }
+
+    /// Whether a complete .eml file with this Message-ID is in the folder.
+    pub fn contains(&self, message_id: &str) -> bool {
+        let needle = format!("Message-ID: <{message_id}>");
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return false };
+        entries.flatten().any(|e| {
+            e.path().extension().is_some_and(|x| x == "eml")
+                && std::fs::read(e.path())
+                    .is_ok_and(|b| b.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes())))
+        })
+    }
+}
+
+fn envelope(from: &str, to: &str) -> Result<Envelope> {
+    let parse = |s: &str, what: &str| {
+        s.parse::<Address>().map_err(|e| Error::Address {
+            address: s.into(),
+            what: what.into(),
+            message: e.to_string(),
+        })
+    };
+    Envelope::new(Some(parse(from, "sender")?), vec![parse(to, "recipient")?])
+        .map_err(|e| Error::Compose(e.to_string()))
+}
+
+/// An SMTP client that keeps one connection open between sends.
+pub struct SmtpClient {
+    settings: SmtpSettings,
+    conn: Option<AsyncSmtpConnection>,
+    hello: ClientId,
+}
+
+impl SmtpClient {
+    pub fn new(settings: SmtpSettings) -> SmtpClient {
+        SmtpClient { settings, conn: None, hello: ClientId::default() }
+    }
+
+    fn port(&self) -> u16 {
+        self.settings.port.unwrap_or(match self.settings.security {
+            Security::StartTls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        })
+    }
+
+    fn tls(&self) -> Result<TlsParameters, String> {
+        TlsParameters::new(self.settings.host.clone())
+            .map_err(|e| format!("TLS set-up for {}: {e}", self.settings.host))
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+        let s = &self.settings;
+        let wrapper = match s.security {
+            Security::Tls => Some(self.tls()?),
+            _ => None,
+        };
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (s.host.as_str(), self.port()),
+            Some(s.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .await
+        .map_err(|e| format!("cannot connect to {}:{}: {e}", s.host, self.port()))?;
+        if s.security == Security::StartTls {
+            conn.starttls(self.tls()?, &self.hello).await.map_err(|e| format!("STARTTLS with {}: {e}", s.host))?;
+        }
+        if let (Some(user), Some(pw)) = (&s.username, &s.password) {
+            let creds = Credentials::new(user.clone(), pw.expose().to_string());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+                .await
+                .map_err(|e| format!("authentication as {user} failed: {e}"))?;
+        }
+        Ok(conn)
+    }
+
+    async fn send(&mut self, from: &str, to: &str, raw: &[u8]) -> SendOutcome {
+        let envelope = match envelope(from, to) {
+            Ok(e) => e,
+            Err(e) => return SendOutcome::Permanent(e.to_string()),
+        };
+        // A kept-open connection may have been closed by the server: check it first.
+        if let Some(c) = self.conn.as_mut()
+            && (c.has_broken() || !c.test_connected().await)
+        {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            match tokio::time::timeout(self.settings.timeout, self.connect()).await {
+                Ok(Ok(c)) => self.conn = Some(c),
+                Ok(Err(e)) => return SendOutcome::Temporary(e),
+                Err(_) => return SendOutcome::Temporary(format!("connecting to {} timed out", self.settings.host)),
+            }
+        }
+        let Some(mut conn) = self.conn.take() else { return SendOutcome::Temporary("no connection".into()) };
+        let outcome = match tokio::time::timeout(self.settings.timeout, transaction(&mut conn, &envelope, raw)).await {
+            Ok(o) => o,
+            Err(_) => {
+                Step::AfterData(format!("no reply within {:?} after the message was sent", self.settings.timeout))
+            }
+        };
+        match outcome {
+            Step::Done(reply) => {
+                self.conn = Some(conn);
+                SendOutcome::Accepted(reply)
+            }
+            Step::Refused { permanent: true, reply } => {
+                self.reset(conn).await;
+                SendOutcome::Permanent(reply)
+            }
+            Step::Refused { permanent: false, reply } => {
+                self.reset(conn).await;
+                SendOutcome::Temporary(reply)
+            }
+            Step::BeforeData(e) => SendOutcome::Temporary(e),
+            Step::AfterData(e) => SendOutcome::Unknown(e),
+        }
+    }
+
+    /// After a refused transaction the connection is dropped (lettre closes it on errors);
+    /// the next send opens a new one.
+    async fn reset(&mut self, mut conn: AsyncSmtpConnection) {
+        if !conn.has_broken() {
+            conn.abort().await;
+        }
+    }
+
+    async fn close(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.quit().await;
+        }
+    }
+}
+
+enum Step {
+    Done(String),
+    Refused {
+        permanent: bool,
+        reply: String,
+    },
+    /// Failed before the message content went: nothing was delivered.
+    BeforeData(String),
+    /// Failed while or after the content went, with no clear reply.
+    AfterData(String),
+}
+
+fn refusal(e: &lettre::transport::smtp::Error) -> Option<Step> {
+    if e.is_permanent() {
+        Some(Step::Refused { permanent: true, reply: e.to_string() })
+    } else if e.is_transient() {
+        Some(Step::Refused { permanent: false, reply: e.to_string() })
+    } else {
+        None
+    }
+}
+
+async fn transaction(conn: &mut AsyncSmtpConnection, envelope: &Envelope, raw: &[u8]) -> Step {
+    let mut params = Vec::new();
+    if !raw.is_ascii() {
+        params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    if let Err(e) = conn.command(Mail::new(envelope.from().cloned(), params)).await {
+        return refusal(&e).unwrap_or_else(|| Step::BeforeData(e.to_string()));
+    }
+    for to in envelope.to() {
+        if let Err(e) = conn.command(Rcpt::new(to.clone(), vec![])).await {
+            return refusal(&e).unwrap_or_else(|| Step::BeforeData(e.to_string()));
+        }
+    }
+    if let Err(e) = conn.command(Data).await {
+        return refusal(&e).unwrap_or_else(|| Step::BeforeData(e.to_string()));
+    }
+    match conn.message(raw).await {
+        Ok(reply) => Step::Done(format!("{} {}", reply.code(), reply.message().collect::<Vec<_>>().join(" "))),
+        Err(e) => refusal(&e).unwrap_or_else(|| Step::AfterData(e.to_string())),
+    }
+}
