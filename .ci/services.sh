@@ -48,3 +48,33 @@ ensure_postgres() {
   psql "$url" -qtAc 'select 1' >/dev/null || { echo "PostgreSQL is still not reachable at $url" >&2; return 1; }
   echo "== PostgreSQL: ready at $url"
 }
+
+# Postfix and Dovecot for the mail integration tests (crates/testkit): each test starts its own
+# private instances under a temp dir on free 127.0.0.1 ports, so only the packages are needed.
+# Postfix is installed with "No configuration" (no /etc/postfix/main.cf, nothing listening);
+# if the install started a system-wide daemon anyway, it is stopped. The tests need root.
+ensure_mail_servers() {
+  if [ ! -x /usr/sbin/postfix ] || [ ! -x /usr/sbin/dovecot ] \
+    || [ ! -e /usr/lib/dovecot/imap ] || [ ! -e /usr/lib/dovecot/lmtp ]; then
+    echo "== Mail servers: installing postfix, dovecot-imapd, dovecot-lmtpd"
+    echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
+    apt_install postfix dovecot-imapd dovecot-lmtpd
+    # The tests run their own instances: stop any system-wide daemon the install started.
+    as_root postfix stop >/dev/null 2>&1 || true
+    as_root doveadm stop >/dev/null 2>&1 || true
+    as_root service postfix stop >/dev/null 2>&1 || true
+    as_root service dovecot stop >/dev/null 2>&1 || true
+  fi
+  local bin
+  for bin in /usr/sbin/postfix /usr/lib/postfix/sbin/master /usr/sbin/dovecot /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp; do
+    [ -e "$bin" ] || { echo "Mail servers: $bin is missing after the install" >&2; return 1; }
+  done
+  if ! id postfix >/dev/null 2>&1 || ! id nobody >/dev/null 2>&1 || ! getent group postdrop >/dev/null; then
+    echo "Mail servers: the postfix or nobody user, or the postdrop group, is missing" >&2
+    return 1
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "== Mail servers: warning: the mail tests start Postfix and so must run as root" >&2
+  fi
+  echo "== Mail servers: postfix $(/usr/sbin/postconf -d -h mail_version), $(/usr/sbin/dovecot --version | cut -d' ' -f1 | sed 's/^/dovecot /')"
+}

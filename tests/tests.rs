@@ -5,5 +5,6 @@
 mod bodies;
 mod calendar;
 mod config;
+mod send;
 mod tidy;
 mod util;

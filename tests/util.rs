@@ -49,3 +49,44 @@ pub fn data(name: &str) -> String {
     let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "data", name].iter().collect();
     p.display().to_string()
 }
+
+/// A working folder with a `foi.toml` that points at the repository's templates and
+/// codebooks, a sender on a reserved domain, and (optionally) an SMTP server.
+pub fn workspace(smtp: Option<(u16, &str)>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut toml = format!(
+        "templates_dir = \"{root}/templates\"\ncodebooks_dir = \"{root}/data/codebooks\"\n\
+         [sender]\nname = \"Policy team, Example Charity\"\nemail = \"campaigns@charity.example\"\n"
+    );
+    if let Some((port, security)) = smtp {
+        toml.push_str(&format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\ntimeout_seconds = 3\n"
+        ));
+    }
+    std::fs::write(dir.path().join("foi.toml"), toml).unwrap();
+    dir
+}
+
+/// Writes a body list of `n` bodies whose addresses are `{prefix}-bNNN@shared{N % 5}.example`
+/// (several bodies share each domain, as NHS bodies share nhs.net) and returns its path.
+pub fn bodies_csv(dir: &Path, n: usize, prefix: &str) -> String {
+    let mut csv = String::from("code,name,kind,region,foi_email\n");
+    for i in 1..=n {
+        let kind = if i % 2 == 0 { "icb" } else { "unitary" };
+        csv.push_str(&format!("B{i:03},Test Body {i},{kind},Test Region,{prefix}-b{i:03}@shared{}.example\n", i % 5));
+    }
+    let path = dir.join("bodies.csv");
+    std::fs::write(&path, csv).unwrap();
+    path.display().to_string()
+}
+
+/// The address of test body `i`.
+pub fn body_address(prefix: &str, i: usize) -> String {
+    format!("{prefix}-b{i:03}@shared{}.example", i % 5)
+}
+
+/// Unfolds folded header lines, for reading headers of raw mail.
+pub fn unfold(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).replace("\r\n ", " ").replace("\r\n\t", " ")
+}

@@ -151,16 +151,16 @@ impl Context {
     /// The transport: SMTP when `[smtp]` is configured, otherwise .eml files in the outbox folder.
     pub fn transport(&self) -> anyhow::Result<foi_mailer::Transport> {
         match &self.file.smtp {
-            Some(s) => {
-                Ok(foi_mailer::Transport::Smtp(foi_mailer::transport::SmtpClient::new(foi_mailer::SmtpSettings {
+            Some(s) => Ok(foi_mailer::Transport::Smtp(Box::new(foi_mailer::transport::SmtpClient::new(
+                foi_mailer::SmtpSettings {
                     host: s.host.clone(),
                     port: s.port,
                     security: s.security.as_deref().unwrap_or("starttls").parse()?,
                     username: s.username.clone(),
                     password: s.password("smtp")?,
                     timeout: std::time::Duration::from_secs(s.timeout_seconds.unwrap_or(60)),
-                })))
-            }
+                },
+            )))),
             None => Ok(foi_mailer::Transport::File(foi_mailer::transport::FileOutbox::new(&self.outbox_dir())?)),
         }
     }

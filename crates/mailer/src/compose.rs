@@ -63,7 +63,12 @@ pub fn compose(r: &Rendered, h: &Headers) -> Result<Vec<u8>> {
             b.multipart(mixed)
         }
     };
-    Ok(msg.map_err(|e| Error::Compose(e.to_string()))?.formatted())
+    let mut raw = msg.map_err(|e| Error::Compose(e.to_string()))?.formatted();
+    // SMTP delivers a message ending in CRLF: store exactly what will arrive.
+    if !raw.ends_with(b"\r\n") {
+        raw.extend_from_slice(b"\r\n");
+    }
+    Ok(raw)
 }
 
 /// `Auto-Submitted: no`: a person's request, so auto-responders may answer it.

@@ -93,40 +93,38 @@ pub async fn reconcile(
     summary: &mut SendSummary,
 ) -> Result<()> {
     for item in store.outbox(opts.round.as_deref(), &[OutboxState::Sending]).await? {
-        let known = match transport.knows_sent(&item.message_id).await {
+        let certain = transport.knows_sent(&item.message_id).await;
+        let found = match certain {
             Some(k) => Ok(k),
-            None => sent_folder.contains(&item.message_id).await.map(|found| found),
+            None => sent_folder.contains(&item.message_id).await,
         };
-        match known {
+        let release = format!(
+            "then run `foi send --release {r}` to send it again or `foi send --mark-sent {r}`",
+            r = item.reference
+        );
+        match found {
             Ok(true) => {
                 store
                     .mark_sent(item.id, &opts.actor, opts.today, "reconciled after an interrupted run: found as sent")
                     .await?;
                 summary.reconciled.push(line(&item, "found as sent after an interrupted run"));
             }
-            Ok(false) if transport.knows_sent(&item.message_id).await.is_some() => {
+            Ok(false) if certain.is_some() => {
                 // The transport is certain it never went (no .eml file): queue it again.
-                store
-                    .mark_failed(
-                        item.id,
-                        "interrupted before it was written; queued again",
-                        Some(Utc::now()),
-                        &opts.actor,
-                        opts.today,
-                    )
-                    .await?;
+                let why = "interrupted before it was written; queued again";
+                store.mark_failed(item.id, why, Some(Utc::now()), &opts.actor, opts.today).await?;
             }
-            Ok(false) | Err(_) => {
-                let why = match known {
-                    Err(e) => format!(
-                        "outcome unknown after an interrupted run ({e}); check the recipient or the Sent folder, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
-                        item.reference, item.reference
-                    ),
-                    _ => format!(
-                        "outcome unknown after an interrupted run (not in the Sent folder); check the recipient, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
-                        item.reference, item.reference
-                    ),
-                };
+            Ok(false) => {
+                let why = format!(
+                    "outcome unknown after an interrupted run (not in the Sent folder); check the recipient, {release}"
+                );
+                store.mark_held(item.id, &why).await?;
+                summary.held.push(line(&item, why));
+            }
+            Err(e) => {
+                let why = format!(
+                    "outcome unknown after an interrupted run ({e}); check the recipient or the Sent folder, {release}"
+                );
                 store.mark_held(item.id, &why).await?;
                 summary.held.push(line(&item, why));
             }

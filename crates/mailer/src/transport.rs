@@ -70,7 +70,7 @@ pub enum SendOutcome {
 
 /// A way of sending.
 pub enum Transport {
-    Smtp(SmtpClient),
+    Smtp(Box<SmtpClient>),
     File(FileOutbox),
 }
 
@@ -307,7 +307,8 @@ async fn transaction(conn: &mut AsyncSmtpConnection, envelope: &Envelope, raw: &
     if let Err(e) = conn.command(Data).await {
         return refusal(&e).unwrap_or_else(|| Step::BeforeData(e.to_string()));
     }
-    match conn.message(raw).await {
+    // lettre ends the DATA with CRLF "." CRLF: the message's own final CRLF is that first CRLF.
+    match conn.message(raw.strip_suffix(b"\r\n").unwrap_or(raw)).await {
         Ok(reply) => Step::Done(format!("{} {}", reply.code(), reply.message().collect::<Vec<_>>().join(" "))),
         Err(e) => refusal(&e).unwrap_or_else(|| Step::AfterData(e.to_string())),
     }

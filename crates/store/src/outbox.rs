@@ -101,7 +101,7 @@ impl Store {
             let from = parse_state(&r.state)?;
             from.check_move(RequestState::Queued, actor)?;
             let mut am: request::ActiveModel = r.clone().into();
-            am.state = Set(RequestState::Queued.as_str_owned());
+            am.state = Set(RequestState::Queued.stored_name());
             am.to_address = Set(m.to_addrs.clone());
             am.updated_at = Set(now());
             am.update(&txn).await?;
@@ -216,7 +216,7 @@ impl Store {
                 ar.sent_at = Set(Some(now()));
             }
             if let Some(to) = target {
-                ar.state = Set(to.as_str_owned());
+                ar.state = Set(to.stored_name());
             }
             ar.update(&txn).await?;
             if let Some(to) = target {
@@ -257,7 +257,7 @@ impl Store {
             let from = parse_state(&r.state)?;
             if from.can_move_to(RequestState::DeliveryFailed) {
                 let mut ar: request::ActiveModel = r.into();
-                ar.state = Set(RequestState::DeliveryFailed.as_str_owned());
+                ar.state = Set(RequestState::DeliveryFailed.stored_name());
                 ar.updated_at = Set(now());
                 ar.update(&txn).await?;
                 append_event(
@@ -310,11 +310,11 @@ impl Store {
 }
 
 trait StateName {
-    fn as_str_owned(self) -> String;
+    fn stored_name(self) -> String;
 }
 
 impl StateName for RequestState {
-    fn as_str_owned(self) -> String {
+    fn stored_name(self) -> String {
         foi_core::Named::name(self).to_string()
     }
 }

@@ -1,0 +1,16 @@
+//! Test support for foi, used only as a dev-dependency: real mail servers on loopback.
+//!
+//! - [`MailServers`] (module [`mail_servers`]): a private Postfix (SMTP) delivering into a
+//!   private Dovecot (IMAP, LMTP), started under a temp dir on free `127.0.0.1` ports for one
+//!   test, with IMAP helpers to read and put messages byte for byte. Postfix answers
+//!   `450 4.2.0` at RCPT for the local part `tempfail` and `550 5.1.1` for `reject` (any
+//!   domain). Needs root and the Debian packages `postfix`, `dovecot-imapd` and
+//!   `dovecot-lmtpd`, which `.ci/test` installs.
+//! - [`ScriptedSmtp`] (module [`scripted_smtp`]): a tiny SMTP server that misbehaves on
+//!   purpose (drops the connection during DATA, never greets, never answers the final dot).
+
+pub mod mail_servers;
+pub mod scripted_smtp;
+
+pub use mail_servers::{MailServers, PASSWORD};
+pub use scripted_smtp::{Behaviour, ScriptedSmtp};

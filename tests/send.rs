@@ -1,0 +1,199 @@
+//! `foi round` / `foi send` / `foi chase` through a real Postfix delivering into a real
+//! Dovecot: every request exactly once, failures classified, crashes resolved.
+
+use std::time::Duration;
+
+use foi_store::testing::each_backend_url;
+use foi_testkit::MailServers;
+use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
+
+use crate::util::{bodies_csv, body_address, foi, unfold, workspace};
+
+/// Sets up a round of `n` bodies in `dir` against `db`.
+fn round_of(dir: &std::path::Path, db: &str, n: usize, prefix: &str) {
+    let csv = bodies_csv(dir, n, prefix);
+    foi(dir, Some(db), &["bodies", "import", &csv]).ok();
+    foi(dir, Some(db), &["round", "new", "cpc", "--name", "Children's palliative care 2026", "--launch", "2026-11-02"])
+        .ok();
+    foi(dir, Some(db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+}
+
+fn references(dir: &std::path::Path, db: &str) -> Vec<(String, String, String)> {
+    let status = foi(dir, Some(db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+    status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["body_code"].as_str().unwrap().to_string(),
+                s["reference"].as_str().unwrap().to_string(),
+                s["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_200_body_round_goes_through_postfix_exactly_once() {
+    let mail = MailServers::start().await;
+    for (backend, db, guard) in each_backend_url().await {
+        let prefix = format!("{backend:?}").to_lowercase();
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        round_of(dir.path(), &db, 200, &prefix);
+        let preview = foi(dir.path(), Some(&db), &["round", "preview", "cpc"]).ok();
+        assert!(preview.stdout.contains("200 requests render cleanly"), "{}", preview.stdout);
+        let run =
+            foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--round", "cpc", "--no-pacing", "--json"])
+                .ok();
+        let summary = run.json();
+        assert_eq!(summary["sent"].as_array().unwrap().len(), 200, "{backend:?}: {}", run.stdout);
+        let refs = references(dir.path(), &db);
+        assert_eq!(refs.len(), 200);
+        let mut total = 0;
+        for (code, reference, state) in &refs {
+            assert_eq!(state, "sent", "{code}");
+            let i: usize = code[1..].parse().unwrap();
+            let addr = body_address(&prefix, i);
+            let got = mail.wait_for(&addr, "INBOX", 1, Duration::from_secs(60)).await;
+            assert_eq!(got.len(), 1, "{backend:?}: {addr} has {} messages", got.len());
+            total += got.len();
+            let headers = unfold(&got[0]);
+            assert!(headers.contains(&format!("To: {addr}")), "{headers}");
+            assert!(headers.contains(&format!("Reply-To: foi+{reference}@charity.example")), "{code}");
+            assert!(headers.contains(&format!("Message-ID: <{reference}.request.0@charity.example>")), "{code}");
+            assert!(headers.contains(&format!("[FOI ref {reference}]")), "{code}");
+            // Byte for byte: what was stored and previewed is what arrived, after the
+            // trace headers the servers add in front.
+            let stored = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                .current_dir(dir.path())
+                .env("FOI_DATABASE_URL", &db)
+                .args(["round", "preview", "cpc", "--body", code])
+                .output()
+                .unwrap()
+                .stdout;
+            assert!(got[0].ends_with(&stored), "{backend:?} {code}: delivered bytes differ from the stored request");
+            let text = String::from_utf8_lossy(&stored).replace("=\r\n", "");
+            assert!(text.contains("1. Has your organisation"), "{code}: the codebook's questions are rendered");
+        }
+        assert_eq!(total, 200);
+        // A second run sends nothing.
+        let again = foi(dir.path(), Some(&db), &["send", "--round", "cpc", "--no-pacing", "--json"]).ok().json();
+        assert_eq!(again["sent"].as_array().unwrap().len(), 0);
+        guard.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn smtp_refusals_are_classified_against_a_real_server() {
+    let mail = MailServers::start().await;
+    let (db, guard) = foi_store::testing::sqlite_url();
+    let dir = workspace(Some((mail.smtp_port(), "none")));
+    let csv = dir.path().join("b.csv");
+    std::fs::write(
+        &csv,
+        "code,name,kind,foi_email\nT1,Temp Fail Body,icb,tempfail@busy.example\nR1,Rejecting Body,icb,reject@gone.example\nOK1,Good Body,icb,foi@good.example\nN1,No Address Body,unitary,\n",
+    )
+    .unwrap();
+    foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
+    foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
+    foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+    let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+    assert_eq!(run.code, 3, "failures give exit code 3: {}", run.stderr);
+    let s = run.json();
+    assert_eq!(s["sent"].as_array().unwrap().len(), 1);
+    let retry = &s["retry"].as_array().unwrap()[0];
+    assert!(retry["detail"].as_str().unwrap().contains("450"), "{retry}");
+    let failed = &s["failed"].as_array().unwrap()[0];
+    assert!(failed["detail"].as_str().unwrap().contains("550"), "{failed}");
+    assert_eq!(s["skipped_no_address"][0]["code"], "N1");
+    let states = references(dir.path(), &db);
+    let state_of = |c: &str| states.iter().find(|(code, _, _)| code == c).unwrap().2.clone();
+    assert_eq!(state_of("R1"), "delivery_failed");
+    assert_eq!(state_of("T1"), "queued", "a temporary failure stays queued for a retry");
+    assert_eq!(state_of("OK1"), "sent");
+    assert_eq!(mail.wait_for("foi@good.example", "INBOX", 1, Duration::from_secs(30)).await.len(), 1);
+    guard.remove().await;
+}
+
+// Multi-threaded: the scripted server runs in this process while the test waits for `foi`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_or_silent_connection_after_the_message_holds_it_for_the_officer() {
+    for (behaviour, expect_held) in
+        [(Behaviour::DropMidData, true), (Behaviour::GreetThenHangAtData, true), (Behaviour::Hang, false)]
+    {
+        let server = ScriptedSmtp::start(behaviour).await;
+        let (db, guard) = foi_store::testing::sqlite_url();
+        let dir = workspace(Some((server.port(), "none")));
+        let csv = dir.path().join("b.csv");
+        std::fs::write(&csv, "code,name,kind,foi_email\nA1,A Body,icb,foi@a.example\n").unwrap();
+        foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
+        foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
+        foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+        let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+        let s = run.json();
+        if expect_held {
+            let held = &s["held"].as_array().unwrap();
+            assert_eq!(held.len(), 1, "{behaviour:?}: {}", run.stdout);
+            assert!(held[0]["detail"].as_str().unwrap().contains("foi send --release"), "{behaviour:?}");
+            // Running again never resends a held message.
+            let again = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]).json();
+            assert_eq!(
+                again["sent"].as_array().unwrap().len() + again["retry"].as_array().unwrap().len(),
+                0,
+                "{behaviour:?}"
+            );
+            let connections = server.connections();
+            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+            assert_eq!(server.connections(), connections, "{behaviour:?}: no new connection for a held message");
+        } else {
+            // Nothing was handed over: a silent server is a temporary failure, retried later.
+            assert_eq!(s["retry"].as_array().unwrap().len(), 1, "{behaviour:?}: {}", run.stdout);
+            assert_eq!(server.messages(), 0);
+        }
+        guard.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn a_send_killed_at_any_step_never_sends_twice_or_loses_a_request() {
+    let mail = MailServers::start().await;
+    let mut case = 0;
+    for point in ["before_smtp", "after_smtp", "before_commit"] {
+        for hit in [1, 4, 9] {
+            case += 1;
+            let prefix = format!("c{case}");
+            let (db, guard) = foi_store::testing::sqlite_url();
+            let dir = workspace(Some((mail.smtp_port(), "none")));
+            round_of(dir.path(), &db, 12, &prefix);
+            let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                .current_dir(dir.path())
+                .env("FOI_DATABASE_URL", &db)
+                .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
+                .args(["send", "--no-pacing"])
+                .output()
+                .unwrap();
+            assert!(!crash.status.success(), "{point}:{hit} should have crashed");
+            // Run again (twice: a second run must change nothing).
+            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+            mail.wait_queue_empty(Duration::from_secs(30)).await;
+            let refs = references(dir.path(), &db);
+            let held = foi(dir.path(), Some(&db), &["round", "show", "cpc", "--json"]).ok().json();
+            let mut held_count = 0;
+            for (code, _, state) in &refs {
+                let i: usize = code[1..].parse().unwrap();
+                let got = mail.fetch_all(&body_address(&prefix, i), "INBOX").await;
+                assert!(got.len() <= 1, "{point}:{hit}: {code} received {} copies", got.len());
+                match state.as_str() {
+                    "sent" => assert_eq!(got.len(), 1, "{point}:{hit}: {code} is sent but did not arrive"),
+                    "queued" => held_count += 1,
+                    other => panic!("{point}:{hit}: {code} ended {other}: {held}"),
+                }
+            }
+            // Exactly one message was in flight when the process died: it is held.
+            assert_eq!(held_count, 1, "{point}:{hit}: {refs:?}");
+            guard.remove().await;
+        }
+    }
+}
