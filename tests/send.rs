@@ -197,3 +197,88 @@ async fn a_send_killed_at_any_step_never_sends_twice_or_loses_a_request() {
         }
     }
 }
+
+#[tokio::test]
+async fn chasers_go_only_to_overdue_requests_threaded_to_the_original() {
+    let mail = MailServers::start().await;
+    let (db, guard) = foi_store::testing::sqlite_url();
+    let dir = workspace(Some((mail.smtp_port(), "none")));
+    round_of(dir.path(), &db, 4, "chase");
+    foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
+    let refs = references(dir.path(), &db);
+    let reference = |code: &str| refs.iter().find(|(c, _, _)| c == code).unwrap().1.clone();
+    foi(
+        dir.path(),
+        Some(&db),
+        &["request", "move", &reference("B002"), "answered_full", "--reason", "answer received by post"],
+    )
+    .ok();
+    foi(
+        dir.path(),
+        Some(&db),
+        &[
+            "--today",
+            "2026-11-20",
+            "request",
+            "move",
+            &reference("B003"),
+            "clarification_requested",
+            "--reason",
+            "they asked which years",
+        ],
+    )
+    .ok();
+
+    // Not yet overdue: the due date (20 working days after Mon 2 Nov 2026, skipping
+    // St Andrew's Day on Mon 30 Nov) is Tue 1 Dec.
+    let early = foi(dir.path(), Some(&db), &["--today", "2026-12-01", "chase", "--no-pacing", "--json"]).ok().json();
+    assert_eq!(early["sent"].as_array().unwrap().len(), 0, "{early}");
+    let run = foi(dir.path(), Some(&db), &["--today", "2026-12-10", "chase", "--no-pacing", "--json"]).ok();
+    let chased: Vec<String> =
+        run.json()["sent"].as_array().unwrap().iter().map(|l| l["reference"].as_str().unwrap().to_string()).collect();
+    let mut expected = vec![reference("B001"), reference("B004")];
+    expected.sort();
+    let mut got = chased.clone();
+    got.sort();
+    assert_eq!(got, expected, "only the overdue requests that still await the body: {}", run.stderr);
+    let inbox = mail.wait_for(&body_address("chase", 1), "INBOX", 2, Duration::from_secs(30)).await;
+    assert_eq!(inbox.len(), 2);
+    let chaser = unfold(&inbox[1]);
+    let r1 = reference("B001");
+    assert!(chaser.contains(&format!("In-Reply-To: <{r1}.request.0@charity.example>")), "{chaser}");
+    assert!(chaser.contains(&format!("Message-ID: <{r1}.chaser.1@charity.example>")), "{chaser}");
+    assert!(chaser.contains(&format!("[FOI ref {r1}]")), "{chaser}");
+    assert!(chaser.contains("Subject: Re: "), "{chaser}");
+    // Chasing again the same week sends nothing (5 working days between chasers).
+    let again = foi(dir.path(), Some(&db), &["--today", "2026-12-11", "chase", "--no-pacing", "--json"]).ok().json();
+    assert_eq!(again["sent"].as_array().unwrap().len(), 0);
+    // Nothing reached the answered or the paused request.
+    assert_eq!(mail.fetch_all(&body_address("chase", 2), "INBOX").await.len(), 1);
+    assert_eq!(mail.fetch_all(&body_address("chase", 3), "INBOX").await.len(), 1);
+
+    // The officer's clarification restarts the clock: due 20 working days after Thu 3 Dec 2026
+    // (Christmas Day, Boxing Day (Mon 28 Dec substitute), 1 Jan and 4 Jan 2027 (Scotland)
+    // skipped): Wed 6 Jan 2027.
+    foi(
+        dir.path(),
+        Some(&db),
+        &[
+            "--today",
+            "2026-12-03",
+            "request",
+            "clarify",
+            &reference("B003"),
+            "--text",
+            "The years 2024-25 and 2025-26.",
+        ],
+    )
+    .ok();
+    let shown = foi(dir.path(), Some(&db), &["--today", "2026-12-03", "request", "show", &reference("B003"), "--json"])
+        .ok()
+        .json();
+    assert_eq!(shown["request"]["state"], "clarification_provided");
+    assert_eq!(shown["status"]["due"], "2027-01-06");
+    let clar = mail.wait_for(&body_address("chase", 3), "INBOX", 2, Duration::from_secs(30)).await;
+    assert!(String::from_utf8_lossy(&clar[1]).contains("2024-25 and 2025-26"));
+    guard.remove().await;
+}

@@ -44,6 +44,9 @@ enum Command {
     /// Rounds: create, add bodies, preview, status.
     #[command(subcommand)]
     Round(commands::round::Cmd),
+    /// One request: show its thread and log, change its state, clarify, ask for a review.
+    #[command(subcommand)]
+    Request(commands::request::Cmd),
     /// Queue a round's draft requests and send the outbox (exactly once per request).
     Send(commands::send::SendArgs),
     /// Send a templated reminder to every overdue request.
@@ -79,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let actor = foi_core::Actor::Person(user);
     match cli.command {
         Command::Round(cmd) => cmd.run(&ctx, today, &actor).await,
+        Command::Request(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Send(args) => commands::send::send(&ctx, args, today, &actor).await,
         Command::Chase(args) => commands::send::chase(&ctx, args, today, &actor).await,
         Command::Bodies(cmd) => cmd.run(&ctx).await,

@@ -3,5 +3,6 @@
 pub mod bodies;
 pub mod calendar;
 pub mod config;
+pub mod request;
 pub mod round;
 pub mod send;

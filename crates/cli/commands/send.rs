@@ -88,7 +88,7 @@ async fn round_slugs(store: &Store, only: &Option<String>) -> anyhow::Result<Vec
     })
 }
 
-async fn run_outbox(
+pub(crate) async fn run_outbox(
     ctx: &Context,
     store: &Store,
     round: Option<String>,
@@ -121,7 +121,7 @@ async fn run_outbox(
     Ok(summary)
 }
 
-fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: bool) -> anyhow::Result<()> {
+pub(crate) fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&serde_json::json!({
             "sent": s.sent, "retry": s.retry, "failed": s.failed, "held": s.held, "reconciled": s.reconciled,

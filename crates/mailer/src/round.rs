@@ -193,34 +193,38 @@ pub struct Status {
 
 /// The deadline status of every request of a round on `today`.
 pub async fn status(store: &Store, slug: &str, today: NaiveDate) -> Result<Vec<Status>> {
-    let cal = Calendar::uk();
     let mut out = Vec::new();
     for r in store.requests(slug).await? {
-        let events = store.request_events(r.id).await?;
-        let clock = clock_from_events(&events);
-        let (due, very, overdue) = match &clock {
-            Some(c) if r.state.awaits_body() || r.state.awaits_officer() || r.state.has_outcome() => {
-                let due = c.due(cal, r.body.regime)?;
-                let very = c.very_overdue(cal, r.body.regime)?;
-                let overdue =
-                    if r.state.awaits_body() { c.working_days_overdue(cal, r.body.regime, today)? } else { 0 };
-                (due, very, overdue)
-            }
-            _ => (None, None, 0),
-        };
-        out.push(Status {
-            reference: r.reference.clone(),
-            body_code: r.body.code.clone(),
-            body_name: r.body.name.clone(),
-            state: r.state,
-            sent_on: clock.as_ref().map(|c| c.received),
-            due,
-            very_overdue: very,
-            working_days_overdue: overdue,
-            chasers_sent: r.chasers_sent,
-        });
+        out.push(status_of(store, &r, today).await?);
     }
     Ok(out)
+}
+
+/// The deadline status of one request on `today`.
+pub async fn status_of(store: &Store, r: &Request, today: NaiveDate) -> Result<Status> {
+    let cal = Calendar::uk();
+    let events = store.request_events(r.id).await?;
+    let clock = clock_from_events(&events);
+    let (due, very, overdue) = match &clock {
+        Some(c) if r.state.awaits_body() || r.state.awaits_officer() || r.state.has_outcome() => {
+            let due = c.due(cal, r.body.regime)?;
+            let very = c.very_overdue(cal, r.body.regime)?;
+            let overdue = if r.state.awaits_body() { c.working_days_overdue(cal, r.body.regime, today)? } else { 0 };
+            (due, very, overdue)
+        }
+        _ => (None, None, 0),
+    };
+    Ok(Status {
+        reference: r.reference.clone(),
+        body_code: r.body.code.clone(),
+        body_name: r.body.name.clone(),
+        state: r.state,
+        sent_on: clock.as_ref().map(|c| c.received),
+        due,
+        very_overdue: very,
+        working_days_overdue: overdue,
+        chasers_sent: r.chasers_sent,
+    })
 }
 
 /// A chaser to write.
@@ -234,52 +238,77 @@ pub struct Chase {
 /// fewer than `max` chasers, and whose last chaser is at least `gap` working days old.
 pub async fn chasers(store: &Store, w: &Writer<'_>, max: i32, gap: i64) -> Result<Vec<Chase>> {
     let cal = Calendar::uk();
-    let statuses = status(store, &w.round.slug, w.today).await?;
     let mut out = Vec::new();
     for r in store.requests(&w.round.slug).await? {
-        let Some(st) = statuses.iter().find(|s| s.reference == r.reference).cloned() else { continue };
-        if !r.state.awaits_body() || st.working_days_overdue <= 0 || r.chasers_sent >= max {
+        if !r.state.awaits_body() || r.chasers_sent >= max {
             continue;
         }
-        let sent: Vec<_> = store
-            .messages_of_request(r.id)
-            .await?
-            .into_iter()
-            .filter(|m| m.direction == "outgoing" && m.outbox_state.as_deref() == Some("sent"))
-            .collect();
-        if let Some(last) = sent.iter().filter(|m| m.kind == "chaser").filter_map(|m| m.date).max()
+        let st = status_of(store, &r, w.today).await?;
+        if st.working_days_overdue <= 0 {
+            continue;
+        }
+        let messages = store.messages_of_request(r.id).await?;
+        let chasers: Vec<_> = messages.iter().filter(|m| m.direction == "outgoing" && m.kind == "chaser").collect();
+        // One chaser at a time: none while another is still in the outbox.
+        if chasers
+            .iter()
+            .any(|m| m.outbox_state.as_deref() != Some("sent") && m.outbox_state.as_deref() != Some("failed_permanent"))
+        {
+            continue;
+        }
+        if let Some(last) = chasers.iter().filter_map(|m| m.date).max()
             && cal.working_days_between(r.body.regime, last.date_naive(), w.today)? < gap
         {
             continue;
         }
-        let pending = store.messages_of_request(r.id).await?.into_iter().any(|m| {
-            m.kind == "chaser"
-                && matches!(m.outbox_state.as_deref(), Some("queued" | "sending" | "failed_temporary" | "held"))
-        });
-        if pending {
-            continue;
-        }
-        let reference = reference_of(&r)?;
-        let original = sent.iter().find(|m| m.kind == "request");
-        let to = r
-            .to_address
-            .clone()
-            .or(r.body.foi_email.clone())
-            .ok_or_else(|| Error::Invalid(format!("{} has no address", label(&r.body))))?;
-        let orig = Original {
-            sent: st.sent_on.unwrap_or(w.today),
-            subject: original.and_then(|m| m.subject.clone()).unwrap_or_default(),
-            due: st.due,
-            working_days_overdue: st.working_days_overdue,
-        };
         let n = r.chasers_sent as u32 + 1;
-        let base = context::request(&r.body, w.round, w.sender, &reference, w.codebook, w.today);
-        let ctx = context::followup(base, &orig, n, "", "");
-        let rendered = w.templates.render_followup(Followup::Chaser, &ctx, &label(&r.body))?;
-        let thread: Vec<String> = sent.iter().filter_map(|m| m.message_id.clone()).collect();
-        let message_id = reference.message_id("chaser", n, &w.sender.reply_domain);
-        let message = w.compose_message("chaser", &to, &reference, message_id, thread, &rendered)?;
+        let message = followup_message(store, w, &r, &st, Followup::Chaser, n, "").await?;
         out.push(Chase { request: r, status: st, message });
     }
     Ok(out)
+}
+
+/// Composes a chaser (number `n`), an internal review request or a clarification for a
+/// request, threaded to everything already sent for it. `text` is the officer's
+/// clarification or reason for review.
+pub async fn followup_message(
+    store: &Store,
+    w: &Writer<'_>,
+    r: &Request,
+    st: &Status,
+    which: Followup,
+    n: u32,
+    text: &str,
+) -> Result<NewMessage> {
+    let sent: Vec<_> = store
+        .messages_of_request(r.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.direction == "outgoing" && m.outbox_state.as_deref() == Some("sent"))
+        .collect();
+    let reference = reference_of(r)?;
+    let to = r
+        .to_address
+        .clone()
+        .or(r.body.foi_email.clone())
+        .ok_or_else(|| Error::Invalid(format!("{} has no address", label(&r.body))))?;
+    let orig = Original {
+        sent: st.sent_on.unwrap_or(w.today),
+        subject: sent.iter().find(|m| m.kind == "request").and_then(|m| m.subject.clone()).unwrap_or_default(),
+        due: st.due,
+        working_days_overdue: st.working_days_overdue,
+    };
+    let base = context::request(&r.body, w.round, w.sender, &reference, w.codebook, w.today);
+    let (clarification, review) = match which {
+        Followup::Clarification => (text, ""),
+        Followup::InternalReview => ("", text),
+        Followup::Chaser => ("", ""),
+    };
+    let ctx = context::followup(base, &orig, n, clarification, review);
+    let rendered = w.templates.render_followup(which, &ctx, &label(&r.body))?;
+    let thread: Vec<String> = sent.iter().filter_map(|m| m.message_id.clone()).collect();
+    let count = sent.iter().filter(|m| m.kind == which.kind()).count() as u32;
+    let number = if which == Followup::Chaser { n } else { count + 1 };
+    let message_id = reference.message_id(which.kind(), number, &w.sender.reply_domain);
+    w.compose_message(which.kind(), &to, &reference, message_id, thread, &rendered)
 }

@@ -197,7 +197,9 @@ impl Store {
             message::Entity::find_by_id(message_id).one(&txn).await?.ok_or_else(|| not_found("message", message_id))?;
         let mut am: message::ActiveModel = m.clone().into();
         am.outbox_state = Set(Some(OutboxState::Sent.as_str().into()));
-        am.date = Set(Some(now()));
+        // The day it counts on, at the current time of day (the same as now, except in
+        // simulations that set the day).
+        am.date = Set(Some(on.and_time(now().time()).and_utc()));
         am.last_error = Set(None);
         am.update(&txn).await?;
         if let Some(request_id) = m.request_id {
