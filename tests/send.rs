@@ -7,7 +7,7 @@ use foi_store::testing::each_backend_url;
 use foi_testkit::MailServers;
 use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
 
-use crate::util::{bodies_csv, body_address, foi, unfold, workspace};
+use crate::util::{bodies_csv, body_address, foi, unfold, with_imap, workspace};
 
 /// Sets up a round of `n` bodies in `dir` against `db`.
 fn round_of(dir: &std::path::Path, db: &str, n: usize, prefix: &str) {
@@ -281,4 +281,37 @@ async fn chasers_go_only_to_overdue_requests_threaded_to_the_original() {
     let clar = mail.wait_for(&body_address("chase", 3), "INBOX", 2, Duration::from_secs(30)).await;
     assert!(String::from_utf8_lossy(&clar[1]).contains("2024-25 and 2025-26"));
     guard.remove().await;
+}
+
+#[tokio::test]
+async fn with_an_imap_sent_folder_a_crash_after_the_server_accepted_is_reconciled() {
+    let mail = MailServers::start().await;
+    for (point, reconciled) in [("before_commit", true), ("after_smtp", false)] {
+        let prefix = format!("imap-{point}");
+        let (db, guard) = foi_store::testing::sqlite_url();
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        with_imap(dir.path(), mail.imap_port());
+        round_of(dir.path(), &db, 5, &prefix);
+        let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+            .current_dir(dir.path())
+            .env("FOI_DATABASE_URL", &db)
+            .env("FOI_FAULT_INJECT", format!("{point}:3"))
+            .args(["send", "--no-pacing"])
+            .output()
+            .unwrap();
+        assert!(!crash.status.success());
+        let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+        let s = run.json();
+        assert_eq!(s["reconciled"].as_array().unwrap().len(), usize::from(reconciled), "{point}: {}", run.stdout);
+        assert_eq!(s["held"].as_array().unwrap().len(), usize::from(!reconciled), "{point}: {}", run.stdout);
+        mail.wait_queue_empty(Duration::from_secs(30)).await;
+        for i in 1..=5 {
+            assert_eq!(mail.fetch_all(&body_address(&prefix, i), "INBOX").await.len(), 1, "{point}: body {i}");
+        }
+        let sent_copies = mail.fetch_all("campaigns@charity.example", "Sent").await;
+        let ours =
+            sent_copies.iter().filter(|m| String::from_utf8_lossy(m).contains(&format!("To: {prefix}-"))).count();
+        assert_eq!(ours, if reconciled { 5 } else { 4 }, "{point}: copies in the Sent folder");
+        guard.remove().await;
+    }
 }

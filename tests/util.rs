@@ -68,6 +68,18 @@ pub fn workspace(smtp: Option<(u16, &str)>) -> tempfile::TempDir {
     dir
 }
 
+/// Adds an `[imap]` section (the test Dovecot, the sender's mailbox, Sent folder "Sent").
+pub fn with_imap(dir: &Path, imap_port: u16) {
+    std::fs::write(dir.join("imap-password"), "test\n").unwrap();
+    let path = dir.join("foi.toml");
+    let mut toml = std::fs::read_to_string(&path).unwrap();
+    toml.push_str(&format!(
+        "[imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"none\"\nusername = \"campaigns@charity.example\"\n\
+         password_file = \"imap-password\"\nsent_folder = \"Sent\"\ntimeout_seconds = 5\n"
+    ));
+    std::fs::write(path, toml).unwrap();
+}
+
 /// Writes a body list of `n` bodies whose addresses are `{prefix}-bNNN@shared{N % 5}.example`
 /// (several bodies share each domain, as NHS bodies share nhs.net) and returns its path.
 pub fn bodies_csv(dir: &Path, n: usize, prefix: &str) -> String {

@@ -165,6 +165,30 @@ impl Context {
         }
     }
 
+    /// The IMAP Sent folder when `[imap]` is configured (folder `sent_folder`, default "Sent").
+    /// Nothing connects until the folder is first used.
+    pub fn sent_folder(&self) -> anyhow::Result<foi_mailer::sent::AnySentFolder> {
+        use foi_mailer::sent::{AnySentFolder, ImapSentFolder};
+        let Some(s) = &self.file.imap else {
+            return Ok(AnySentFolder::None(foi_mailer::outbox::NoSentFolder));
+        };
+        let username = s.username.clone().context("[imap] username is missing")?;
+        let password = s.password("imap")?.context("[imap] password is missing: set password_env or password_file")?;
+        let security: foi_imap::Security =
+            s.security.as_deref().unwrap_or("tls").parse().map_err(|e| anyhow::anyhow!("[imap] security: {e}"))?;
+        let timeout = match s.timeout_seconds {
+            Some(0) => bail!("[imap] timeout_seconds must be at least 1"),
+            t => std::time::Duration::from_secs(t.unwrap_or(60)),
+        };
+        let folder = s.sent_folder.clone().unwrap_or_else(|| "Sent".into());
+        if folder.trim().is_empty() {
+            bail!("[imap] sent_folder is empty");
+        }
+        let settings =
+            foi_imap::ImapSettings { host: s.host.clone(), port: s.port, security, username, password, timeout };
+        Ok(AnySentFolder::Imap(ImapSentFolder::new(settings, folder)))
+    }
+
     /// Opens the database, creating and migrating it as needed.
     pub async fn store(&self) -> anyhow::Result<Store> {
         Ok(Store::connect(&self.database_url).await?)

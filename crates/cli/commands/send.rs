@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use clap::Args;
 use foi_core::Actor;
-use foi_mailer::outbox::{self, NoSentFolder, SendOptions, SendSummary};
+use foi_mailer::outbox::{self, SendOptions, SendSummary};
 use foi_mailer::{Pacing, round};
 use foi_store::{OutboxState, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -110,7 +110,8 @@ pub(crate) async fn run_outbox(
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let summary = outbox::send(store, &mut transport, &mut NoSentFolder, &opts, |done, total, msg| {
+    let mut sent_folder = ctx.sent_folder()?;
+    let summary = outbox::send(store, &mut transport, &mut sent_folder, &opts, |done, total, msg| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(msg.to_string());
@@ -118,6 +119,7 @@ pub(crate) async fn run_outbox(
     .await?;
     bar.finish_and_clear();
     transport.close().await;
+    sent_folder.close().await;
     Ok(summary)
 }
 

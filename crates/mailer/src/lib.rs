@@ -11,6 +11,7 @@ mod fault;
 pub mod outbox;
 pub mod pacing;
 pub mod round;
+pub mod sent;
 pub mod template;
 pub mod transport;
 

@@ -1,0 +1,630 @@
+//! foi's IMAP client: logs in (TLS from the first byte, or plain for a loopback test server),
+//! files raw messages into a folder, finds messages by Message-ID, and lists and fetches new
+//! messages byte for byte. Every wait on the server has a timeout; a password is never
+//! printed.
+//!
+//! Built on `async-imap` for the connection and LOGIN; the commands themselves are run here
+//! so that every one is checked to its tagged completion (a `NO`, a `BAD` or a connection
+//! lost mid-answer is an error, never a short answer).
+
+#![forbid(unsafe_code)]
+
+mod names;
+mod stream;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
+
+use async_imap::imap_proto::{AttributeValue, MailboxDatum, Outcome, RequestId, Response, ResponseCode, Status};
+use foi_core::Secret;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+pub use names::message_id;
+use stream::Stream;
+
+/// Everything that can go wrong talking to an IMAP server. Messages name the server
+/// (`host:port`) and the folder; none holds a password.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown IMAP security \"{0}\" (expected tls or none)")]
+    UnknownSecurity(String),
+    #[error("cannot connect to the IMAP server {server}: {message}")]
+    Connect { server: String, message: String },
+    #[error("the IMAP server {server} refused the login for {username}: {message}")]
+    Login { server: String, username: String, message: String },
+    #[error("timed out after {after:?} waiting for the IMAP server {server}: {command}{}", in_folder(.folder))]
+    Timeout { server: String, command: String, folder: Option<String>, after: Duration },
+    #[error("the connection to the IMAP server {server} was lost during {command}{}: {message}", in_folder(.folder))]
+    Lost { server: String, command: String, folder: Option<String>, message: String },
+    #[error("the connection to the IMAP server {server} is unusable after an earlier error; connect again")]
+    Broken { server: String },
+    #[error("the IMAP server {server} has no folder \"{folder}\"")]
+    NoSuchFolder { server: String, folder: String },
+    #[error("the IMAP server {server} refused {command}{}: {message}", in_folder(.folder))]
+    Refused { server: String, command: String, folder: Option<String>, message: String },
+    #[error("{what} {value:?} cannot be sent to the IMAP server {server}: {why}")]
+    Invalid { server: String, what: &'static str, value: String, why: &'static str },
+}
+
+fn in_folder(folder: &Option<String>) -> String {
+    folder.as_ref().map(|f| format!(" in folder \"{f}\"")).unwrap_or_default()
+}
+
+impl Error {
+    /// Whether the connection failed (could not be made, timed out, was lost): another
+    /// connection may do better. A refusal by the server (`NO`, `BAD`) is not one.
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, Error::Connect { .. } | Error::Timeout { .. } | Error::Lost { .. } | Error::Broken { .. })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (IMAPS). Port 993 by default.
+    Tls,
+    /// No encryption: only for a server on this machine (tests). Port 143 by default.
+    None,
+}
+
+impl Security {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Tls => 993,
+            Security::None => 143,
+        }
+    }
+}
+
+impl std::str::FromStr for Security {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Security> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tls" | "ssl" | "imaps" => Ok(Security::Tls),
+            "none" | "plain" => Ok(Security::None),
+            _ => Err(Error::UnknownSecurity(s.to_string())),
+        }
+    }
+}
+
+/// An IMAP account to log in to.
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    /// Default: 993 for TLS, 143 without.
+    pub port: Option<u16>,
+    pub security: Security,
+    pub username: String,
+    pub password: Secret,
+    /// Limit on each wait for the server: connecting, the greeting, each command (and, in a
+    /// long answer, each message of it).
+    pub timeout: Duration,
+}
+
+impl ImapSettings {
+    /// `host:port`, as errors name the server.
+    pub fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port.unwrap_or(self.security.default_port()))
+    }
+}
+
+/// A logged-in IMAP session. After a timeout or a lost connection every call fails with
+/// [`Error::Broken`]: connect again.
+pub struct Session {
+    imap: async_imap::Session<Stream>,
+    server: String,
+    timeout: Duration,
+    broken: bool,
+    /// Folders (as encoded for the server) known to exist.
+    folders: HashSet<String>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("server", &self.server).field("broken", &self.broken).finish_non_exhaustive()
+    }
+}
+
+/// Runs `f` with a time limit; running out is an [`Error::Timeout`] naming the command.
+async fn within<F: Future>(
+    server: &str,
+    after: Duration,
+    command: &str,
+    folder: Option<&str>,
+    f: F,
+) -> Result<F::Output> {
+    tokio::time::timeout(after, f).await.map_err(|_| Error::Timeout {
+        server: server.to_string(),
+        command: command.to_string(),
+        folder: folder.map(str::to_string),
+        after,
+    })
+}
+
+/// What the server said with a `NO` or `BAD`: `[CODE] text`.
+fn said(outcome: &Outcome<'_>) -> String {
+    let text = outcome.information.as_deref().unwrap_or("").trim();
+    match &outcome.code {
+        Some(code) => format!("[{}] {text}", code_name(code)).trim_end().to_string(),
+        None if text.is_empty() => "no reason given".to_string(),
+        None => text.to_string(),
+    }
+}
+
+fn code_name(code: &ResponseCode<'_>) -> String {
+    let debug = format!("{code:?}");
+    let name = debug.split(['(', ' ', '{']).next().unwrap_or("");
+    name.to_ascii_uppercase()
+}
+
+/// async-imap's `NO`/`BAD` messages read `code: .., info: Some("text")`: keep the text.
+fn tidy_async_imap(message: &str) -> String {
+    match message.split_once("info: Some(\"") {
+        Some((_, rest)) => rest.rsplit_once("\")").map(|(t, _)| t).unwrap_or(rest).replace("\\\"", "\""),
+        None => message.to_string(),
+    }
+}
+
+impl Session {
+    /// Connects, reads the greeting and logs in.
+    pub async fn connect(s: &ImapSettings) -> Result<Session> {
+        let port = s.port.unwrap_or(s.security.default_port());
+        let server = format!("{}:{port}", s.host);
+        let t = s.timeout;
+        let connect_error = |message: String| Error::Connect { server: server.clone(), message };
+        let tcp = within(&server, t, "connect", None, TcpStream::connect((s.host.as_str(), port)))
+            .await?
+            .map_err(|e| connect_error(e.to_string()))?;
+        let stream = match s.security {
+            Security::None => Stream::Plain(tcp),
+            Security::Tls => {
+                let connector = stream::tls_connector().map_err(&connect_error)?;
+                let name = ServerName::try_from(s.host.clone())
+                    .map_err(|e| connect_error(format!("\"{}\" is not a host name TLS can check: {e}", s.host)))?;
+                let tls = within(&server, t, "TLS handshake", None, connector.connect(name, tcp))
+                    .await?
+                    .map_err(|e| connect_error(format!("TLS: {e}")))?;
+                Stream::Tls(Box::new(tls))
+            }
+        };
+        let mut client = async_imap::Client::new(stream);
+        let greeting = within(&server, t, "greeting", None, client.read_response())
+            .await?
+            .map_err(|e| connect_error(format!("reading the greeting: {e}")))?
+            .ok_or_else(|| connect_error("the server closed the connection before greeting".into()))?;
+        match greeting.parsed() {
+            Response::Data { status: Status::Ok, .. } => {}
+            Response::Data { status: Status::Bye, outcome } => {
+                return Err(connect_error(format!("the server refused the connection: {}", said(outcome))));
+            }
+            Response::Data { status: Status::PreAuth, .. } => {
+                return Err(connect_error("the server greeted with PREAUTH, which foi does not support".into()));
+            }
+            other => return Err(connect_error(format!("unexpected greeting {other:?}"))),
+        }
+        drop(greeting);
+        let login = within(&server, t, "LOGIN", None, client.login(&s.username, s.password.expose())).await?;
+        let imap = login.map_err(|(e, _client)| {
+            use async_imap::error::Error as E;
+            let login_error =
+                |message: String| Error::Login { server: server.clone(), username: s.username.clone(), message };
+            match e {
+                E::No(m) | E::Bad(m) => login_error(tidy_async_imap(&m)),
+                E::Validate(_) => login_error("the user name or the password contains a line break".into()),
+                other => Error::Lost {
+                    server: server.clone(),
+                    command: "LOGIN".into(),
+                    folder: None,
+                    message: other.to_string(),
+                },
+            }
+        })?;
+        Ok(Session { imap, server, timeout: s.timeout, broken: false, folders: HashSet::new() })
+    }
+
+    /// The server, as `host:port`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Appends raw bytes to a folder (creating and subscribing the folder if it does not
+    /// exist), flagged \Seen.
+    pub async fn append(&mut self, folder: &str, raw: &[u8]) -> Result<()> {
+        let name = self.folder_name(folder)?;
+        if !self.folder_exists(folder, &name).await? {
+            let create = format!("CREATE {}", self.quote(folder, &name)?);
+            match self.run("CREATE", Some(folder), &create, |_| {}).await {
+                Ok(()) => {}
+                // Created meanwhile by someone else?
+                Err(e @ Error::Refused { .. }) => {
+                    self.folders.remove(&name);
+                    if !self.folder_exists(folder, &name).await? {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            self.folders.insert(name.clone());
+            // Mail clients that show only subscribed folders should show it; a refusal is fine.
+            let subscribe = format!("SUBSCRIBE {}", self.quote(folder, &name)?);
+            if let Err(e) = self.run("SUBSCRIBE", Some(folder), &subscribe, |_| {}).await
+                && e.is_connection_failure()
+            {
+                return Err(e);
+            }
+        }
+        let line = format!("APPEND {} (\\Seen) {{{}}}", self.quote(folder, &name)?, raw.len());
+        self.append_literal(folder, &line, raw).await
+    }
+
+    /// UIDs of messages in `folder` whose Message-ID header is `message_id` (given without
+    /// angle brackets). A missing folder holds none. The server's search (`UID SEARCH HEADER
+    /// Message-ID "<id>"`, a case-insensitive substring match) is checked against each
+    /// candidate's header, so only exact matches are returned.
+    pub async fn find_message_id(&mut self, folder: &str, message_id: &str) -> Result<Vec<u32>> {
+        let id = message_id.trim();
+        let id = id.strip_prefix('<').and_then(|i| i.strip_suffix('>')).unwrap_or(id);
+        let invalid = |why| Error::Invalid {
+            server: self.server.clone(),
+            what: "the Message-ID",
+            value: message_id.to_string(),
+            why,
+        };
+        if id.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        let wanted = names::quoted(&format!("<{id}>")).ok_or_else(|| invalid("it is not printable ASCII"))?;
+        let name = self.folder_name(folder)?;
+        if !self.folder_exists(folder, &name).await? {
+            return Ok(Vec::new());
+        }
+        let (_, exists) = self.examine(folder, &name).await?;
+        if exists == 0 {
+            return Ok(Vec::new());
+        }
+        let mut candidates = Vec::new();
+        let search = format!("UID SEARCH HEADER Message-ID {wanted}");
+        self.run("UID SEARCH", Some(folder), &search, |r| {
+            if let Response::MailboxData(MailboxDatum::Search(uids)) = r {
+                candidates.extend_from_slice(uids);
+            }
+        })
+        .await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut found = Vec::new();
+        let fetch = format!("UID FETCH {} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", names::uid_set(&candidates));
+        self.run("UID FETCH", Some(folder), &fetch, |r| {
+            if let Some((uid, header)) = uid_and_body(r)
+                && candidates.binary_search(&uid).is_ok()
+                && names::message_id(header).as_deref() == Some(id)
+            {
+                found.push(uid);
+            }
+        })
+        .await?;
+        found.sort_unstable();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// UIDVALIDITY and the UIDs > `after_uid` in `folder` (ascending). A missing folder is
+    /// [`Error::NoSuchFolder`].
+    pub async fn uids_after(&mut self, folder: &str, after_uid: u32) -> Result<(u32, Vec<u32>)> {
+        let name = self.folder_name(folder)?;
+        self.require_folder(folder, &name).await?;
+        let (validity, exists) = self.examine(folder, &name).await?;
+        let Some(first) = after_uid.checked_add(1) else {
+            return Ok((validity, Vec::new()));
+        };
+        if exists == 0 {
+            return Ok((validity, Vec::new()));
+        }
+        let mut uids = Vec::new();
+        // `N:*` also matches the last message when its UID is below N: filter.
+        self.run("UID SEARCH", Some(folder), &format!("UID SEARCH UID {first}:*"), |r| {
+            if let Response::MailboxData(MailboxDatum::Search(found)) = r {
+                uids.extend(found.iter().copied().filter(|u| *u > after_uid));
+            }
+        })
+        .await?;
+        uids.sort_unstable();
+        uids.dedup();
+        Ok((validity, uids))
+    }
+
+    /// Raw bytes (`BODY.PEEK[]`, exactly as stored) of the given UIDs, in UID order, as
+    /// `(uid, bytes)`. UIDs that no longer exist are left out. A missing folder is
+    /// [`Error::NoSuchFolder`].
+    pub async fn fetch_raw(&mut self, folder: &str, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>> {
+        let mut wanted: Vec<u32> = uids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let name = self.folder_name(folder)?;
+        self.require_folder(folder, &name).await?;
+        self.examine(folder, &name).await?;
+        let mut out: Vec<(u32, Vec<u8>)> = Vec::with_capacity(wanted.len());
+        for chunk in wanted.chunks(100) {
+            let fetch = format!("UID FETCH {} (UID BODY.PEEK[])", names::uid_set(chunk));
+            self.run("UID FETCH", Some(folder), &fetch, |r| {
+                if let Some((uid, body)) = uid_and_body(r)
+                    && chunk.binary_search(&uid).is_ok()
+                {
+                    out.push((uid, body.to_vec()));
+                }
+            })
+            .await?;
+        }
+        out.sort_by_key(|(uid, _)| *uid);
+        out.dedup_by_key(|(uid, _)| *uid);
+        Ok(out)
+    }
+
+    /// Logs out (a broken connection is just closed).
+    pub async fn logout(mut self) -> Result<()> {
+        if self.broken {
+            return Ok(());
+        }
+        match within(&self.server, self.timeout, "LOGOUT", None, self.imap.logout()).await? {
+            Ok(()) | Err(async_imap::error::Error::ConnectionLost) => Ok(()),
+            Err(e) => {
+                Err(Error::Lost { server: self.server, command: "LOGOUT".into(), folder: None, message: e.to_string() })
+            }
+        }
+    }
+
+    // ---- internals
+
+    fn folder_name(&self, folder: &str) -> Result<String> {
+        if folder.trim().is_empty() {
+            return Err(Error::Invalid {
+                server: self.server.clone(),
+                what: "the folder name",
+                value: folder.to_string(),
+                why: "it is empty",
+            });
+        }
+        Ok(names::encode_folder(folder))
+    }
+
+    fn quote(&self, folder: &str, name: &str) -> Result<String> {
+        names::quoted(name).ok_or_else(|| Error::Invalid {
+            server: self.server.clone(),
+            what: "the folder name",
+            value: folder.to_string(),
+            why: "it holds control characters",
+        })
+    }
+
+    async fn require_folder(&mut self, folder: &str, name: &str) -> Result<()> {
+        if self.folder_exists(folder, name).await? {
+            Ok(())
+        } else {
+            Err(Error::NoSuchFolder { server: self.server.clone(), folder: folder.to_string() })
+        }
+    }
+
+    /// Whether the folder exists (`LIST`), remembered once seen.
+    async fn folder_exists(&mut self, folder: &str, name: &str) -> Result<bool> {
+        if name.eq_ignore_ascii_case("INBOX") || self.folders.contains(name) {
+            return Ok(true);
+        }
+        let list = format!("LIST \"\" {}", self.quote(folder, name)?);
+        let mut found = false;
+        self.run("LIST", Some(folder), &list, |r| {
+            if let Response::MailboxData(MailboxDatum::List(data)) = r {
+                found |= data.name == name;
+            }
+        })
+        .await?;
+        if found {
+            self.folders.insert(name.to_string());
+        }
+        Ok(found)
+    }
+
+    /// Opens the folder read-only: its UIDVALIDITY and number of messages.
+    async fn examine(&mut self, folder: &str, name: &str) -> Result<(u32, u32)> {
+        let mut validity = None;
+        let mut exists = 0;
+        let line = format!("EXAMINE {}", self.quote(folder, name)?);
+        self.run("EXAMINE", Some(folder), &line, |r| match r {
+            Response::Data { status: Status::Ok, outcome } => {
+                if let Some(ResponseCode::UidValidity(v)) = outcome.code {
+                    validity = Some(v);
+                }
+            }
+            Response::MailboxData(MailboxDatum::Exists(n)) => exists = *n,
+            _ => {}
+        })
+        .await?;
+        let validity = validity.ok_or_else(|| Error::Refused {
+            server: self.server.clone(),
+            command: "EXAMINE".into(),
+            folder: Some(folder.to_string()),
+            message: "the server gave no UIDVALIDITY".into(),
+        })?;
+        Ok((validity, exists))
+    }
+
+    /// Fails at once when an earlier timeout or lost connection broke the session.
+    fn usable(&self) -> Result<()> {
+        if self.broken { Err(Error::Broken { server: self.server.clone() }) } else { Ok(()) }
+    }
+
+    /// Marks the session broken when `result` is a timeout or a lost connection: the
+    /// conversation is then out of step with the server.
+    fn note<T>(&mut self, result: Result<T>) -> Result<T> {
+        if matches!(result, Err(Error::Timeout { .. } | Error::Lost { .. })) {
+            self.broken = true;
+        }
+        result
+    }
+
+    /// Sends one command and reads every response up to its tagged completion, handing each
+    /// untagged one to `each`.
+    async fn run(
+        &mut self,
+        command: &str,
+        folder: Option<&str>,
+        line: &str,
+        each: impl FnMut(&Response<'_>),
+    ) -> Result<()> {
+        self.usable()?;
+        let result = async {
+            let tag = self.send(command, folder, line).await?;
+            self.read_to_done(command, folder, &tag, each).await
+        }
+        .await;
+        self.note(result)
+    }
+
+    /// APPEND: the command, the server's go-ahead, the literal, then its completion.
+    async fn append_literal(&mut self, folder: &str, line: &str, raw: &[u8]) -> Result<()> {
+        self.usable()?;
+        let command = "APPEND";
+        let result = async {
+            let tag = self.send(command, Some(folder), line).await?;
+            loop {
+                match self.next(command, Some(folder), |r| step(r, &tag, |_| {})).await? {
+                    Step::GoAhead => break,
+                    Step::Other => {}
+                    Step::Done(done) => {
+                        // Refused before the message was sent (or, wrongly, accepted).
+                        return self.finish(command, Some(folder), done).and(Err(self.lost(
+                            command,
+                            Some(folder),
+                            "the server completed APPEND before taking the message".into(),
+                        )));
+                    }
+                }
+            }
+            let write = async {
+                let stream = self.imap.get_mut();
+                stream.write_all(raw).await?;
+                stream.write_all(b"\r\n").await?;
+                stream.flush().await
+            };
+            within(&self.server, self.timeout, command, Some(folder), write)
+                .await?
+                .map_err(|e| self.lost(command, Some(folder), e.to_string()))?;
+            self.read_to_done(command, Some(folder), &tag, |_| {}).await
+        }
+        .await;
+        self.note(result)
+    }
+
+    async fn send(&mut self, command: &str, folder: Option<&str>, line: &str) -> Result<RequestId> {
+        within(&self.server, self.timeout, command, folder, self.imap.run_command(line))
+            .await?
+            .map_err(|e| self.lost(command, folder, e.to_string()))
+    }
+
+    /// Reads the next response (within the timeout; the end of the stream is a lost
+    /// connection) and hands it to `f`.
+    async fn next<R>(&mut self, command: &str, folder: Option<&str>, f: impl FnOnce(&Response<'_>) -> R) -> Result<R> {
+        let response = within(&self.server, self.timeout, command, folder, self.imap.read_response())
+            .await?
+            .map_err(|e| self.lost(command, folder, e.to_string()))?
+            .ok_or_else(|| self.lost(command, folder, "the server closed the connection".into()))?;
+        Ok(f(response.parsed()))
+    }
+
+    async fn read_to_done(
+        &mut self,
+        command: &str,
+        folder: Option<&str>,
+        tag: &RequestId,
+        mut each: impl FnMut(&Response<'_>),
+    ) -> Result<()> {
+        loop {
+            match self.next(command, folder, |r| step(r, tag, &mut each)).await? {
+                Step::Done(done) => return self.finish(command, folder, done),
+                Step::GoAhead | Step::Other => {}
+            }
+        }
+    }
+
+    fn finish(&self, command: &str, folder: Option<&str>, done: Done) -> Result<()> {
+        match done {
+            Done::Ok => Ok(()),
+            Done::Refused(message) => Err(Error::Refused {
+                server: self.server.clone(),
+                command: command.to_string(),
+                folder: folder.map(str::to_string),
+                message,
+            }),
+            Done::Lost(message) => Err(self.lost(command, folder, message)),
+        }
+    }
+
+    fn lost(&self, command: &str, folder: Option<&str>, message: String) -> Error {
+        Error::Lost {
+            server: self.server.clone(),
+            command: command.to_string(),
+            folder: folder.map(str::to_string),
+            message,
+        }
+    }
+}
+
+/// How a response bears on the command being run.
+enum Step {
+    /// `+`: send the literal.
+    GoAhead,
+    /// The command's tagged completion, or the server hanging up.
+    Done(Done),
+    /// Anything else, handed to the command's reader.
+    Other,
+}
+
+enum Done {
+    Ok,
+    Refused(String),
+    Lost(String),
+}
+
+fn step(response: &Response<'_>, tag: &RequestId, mut each: impl FnMut(&Response<'_>)) -> Step {
+    match response {
+        Response::Continue(_) => Step::GoAhead,
+        Response::Done { tag: t, status, outcome } if t == tag => Step::Done(match status {
+            Status::Ok => Done::Ok,
+            Status::No | Status::Bad => Done::Refused(said(outcome)),
+            other => Done::Lost(format!("unexpected completion {other:?}: {}", said(outcome))),
+        }),
+        Response::Data { status: Status::Bye, outcome } => {
+            Step::Done(Done::Lost(format!("the server said BYE: {}", said(outcome))))
+        }
+        other => {
+            each(other);
+            Step::Other
+        }
+    }
+}
+
+/// The UID and the body section of a FETCH response.
+fn uid_and_body<'r>(response: &'r Response<'_>) -> Option<(u32, &'r [u8])> {
+    let Response::Fetch(_, attributes) = response else {
+        return None;
+    };
+    let uid = attributes.iter().find_map(|a| match a {
+        AttributeValue::Uid(u) => Some(*u),
+        _ => None,
+    })?;
+    let body = attributes.iter().find_map(|a| match a {
+        AttributeValue::BodySection { data: Some(d), .. } | AttributeValue::Rfc822(Some(d)) => Some(d.as_ref()),
+        _ => None,
+    })?;
+    Some((uid, body))
+}

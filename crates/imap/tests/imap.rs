@@ -1,0 +1,192 @@
+//! foi-imap against a real Dovecot (foi-testkit, no TLS): append and find by Message-ID,
+//! new UIDs and raw bytes kept exactly, folder names beyond ASCII, and the failures: a wrong
+//! password, a closed port, a silent server, TLS spoken to a plain server. The Dovecot tests
+//! need root and Dovecot (`.ci/test` installs them).
+
+use std::time::{Duration, Instant};
+
+use foi_core::Secret;
+use foi_imap::{Error, ImapSettings, Security, Session};
+use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
+use foi_testkit::{MailServers, PASSWORD};
+
+const USER: &str = "officer@charity.example";
+
+fn settings(port: u16, password: &str) -> ImapSettings {
+    ImapSettings {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        security: Security::None,
+        username: USER.into(),
+        password: Secret::new(password),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+fn message(id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Officer <foi@charity.example>\r\nTo: foi@nhs.example\r\nSubject: FOI request\r\n\
+         Date: Mon, 2 Mar 2026 09:00:00 +0000\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn append_then_find_by_message_id() {
+    let mail = MailServers::start().await;
+    let mut session = Session::connect(&settings(mail.imap_port(), PASSWORD)).await.expect("connect");
+    // A missing folder holds nothing (and is not created by looking).
+    assert_eq!(
+        session.find_message_id("Sent", "a1@foi.test").await.expect("find in missing folder"),
+        Vec::<u32>::new()
+    );
+
+    session.append("Sent", &message("a1@foi.test", "First.")).await.expect("append creates Sent");
+    session.append("Sent", &message("b2@foi.test", "Second.")).await.expect("append");
+    // IMAP's search is a case-insensitive substring match: only the exact Message-ID counts.
+    session.append("Sent", &message("A1@foi.test", "Same id in capitals.")).await.expect("append");
+    session.append("Sent", &message("xa1@foi.test.uk", "Longer id.")).await.expect("append");
+
+    let found = session.find_message_id("Sent", "a1@foi.test").await.expect("find");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (_, all) = session.uids_after("Sent", 0).await.expect("uids");
+    assert_eq!(found, vec![all[0]]);
+    // Angle brackets are accepted too.
+    assert_eq!(session.find_message_id("Sent", "<b2@foi.test>").await.expect("find"), vec![all[1]]);
+    assert!(session.find_message_id("Sent", "c3@foi.test").await.expect("find other").is_empty());
+    // Filed as read, byte for byte.
+    let raw = session.fetch_raw("Sent", &found).await.expect("fetch");
+    assert_eq!(raw, vec![(found[0], message("a1@foi.test", "First."))]);
+    session.logout().await.expect("logout");
+
+    let stored = mail.fetch_all(USER, "Sent").await;
+    assert_eq!(stored.len(), 4);
+    let flags = std::fs::read_dir(mail.dir().join("mail").join(USER).join("Maildir/.Sent/cur"))
+        .expect("Dovecot's Sent folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    assert!(flags.iter().all(|name| name.ends_with(":2,S")), "not all \\Seen: {flags:?}");
+    let subscriptions = std::fs::read_to_string(mail.dir().join("mail").join(USER).join("Maildir/subscriptions"))
+        .expect("Dovecot's subscriptions");
+    assert!(subscriptions.lines().any(|l| l == "Sent"), "Sent not subscribed: {subscriptions:?}");
+}
+
+#[tokio::test]
+async fn new_uids_and_raw_bytes_exactly_as_appended() {
+    let mail = MailServers::start().await;
+    let mut session = Session::connect(&settings(mail.imap_port(), PASSWORD)).await.expect("connect");
+    let messages = [
+        message("m1@foi.test", "Dear FOI officer,\r\n\r\nPlease send £10 worth of data.\r\n.\r\nA line with a dot."),
+        message("m2@foi.test", "Second.\r\n  Indented line, trailing spaces   "),
+        message("m3@foi.test", "Third."),
+    ];
+    for m in &messages {
+        session.append("Replies", m).await.expect("append");
+    }
+    let (validity, uids) = session.uids_after("Replies", 0).await.expect("uids_after 0");
+    assert!(validity > 0);
+    assert_eq!(uids.len(), 3);
+    assert!(uids.windows(2).all(|w| w[0] < w[1]), "{uids:?}");
+
+    let (again, later) = session.uids_after("Replies", uids[0]).await.expect("uids_after first");
+    assert_eq!(again, validity);
+    assert_eq!(later, uids[1..].to_vec());
+    // `N:*` past the last UID still matches the last message on the wire: not returned.
+    assert!(session.uids_after("Replies", uids[2]).await.expect("uids_after last").1.is_empty());
+    assert!(session.uids_after("Replies", u32::MAX).await.expect("uids_after max").1.is_empty());
+
+    // Asked for out of order and twice, plus a UID that does not exist: UID order, once each.
+    let asked = [uids[2], uids[0], uids[1], uids[0], uids[2] + 100];
+    let fetched = session.fetch_raw("Replies", &asked).await.expect("fetch_raw");
+    let expected: Vec<(u32, Vec<u8>)> = uids.iter().copied().zip(messages.iter().cloned()).collect();
+    assert_eq!(fetched, expected);
+    assert!(session.fetch_raw("Replies", &[]).await.expect("fetch nothing").is_empty());
+
+    // INBOX always exists (empty here); a missing folder is an error naming it.
+    assert!(session.uids_after("INBOX", 0).await.expect("INBOX").1.is_empty());
+    let e = session.uids_after("No Such Folder", 0).await.expect_err("missing folder");
+    assert!(matches!(e, Error::NoSuchFolder { .. }), "{e:?}");
+    assert!(e.to_string().contains("\"No Such Folder\"") && e.to_string().contains("127.0.0.1:"), "{e}");
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test]
+async fn folder_names_beyond_ascii() {
+    let mail = MailServers::start().await;
+    let mut session = Session::connect(&settings(mail.imap_port(), PASSWORD)).await.expect("connect");
+    for folder in ["Éléments envoyés", "Sent & Received"] {
+        session.append(folder, &message("u1@foi.test", "Hello.")).await.expect("append");
+        assert_eq!(session.find_message_id(folder, "u1@foi.test").await.expect("find").len(), 1, "{folder}");
+    }
+    // Dovecot keeps them under their modified UTF-7 names.
+    assert_eq!(mail.fetch_all(USER, "&AMk-l&AOk-ments envoy&AOk-s").await.len(), 1);
+    assert_eq!(mail.fetch_all(USER, "Sent &- Received").await.len(), 1);
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_clear_error() {
+    let mail = MailServers::start().await;
+    let e = Session::connect(&settings(mail.imap_port(), "not-the-password")).await.expect_err("wrong password");
+    let text = e.to_string();
+    assert!(matches!(e, Error::Login { .. }), "{e:?}");
+    assert!(text.contains("refused the login for officer@charity.example"), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{}", mail.imap_port())), "{text}");
+    assert!(!text.contains("not-the-password") && !format!("{e:?}").contains("not-the-password"), "{text}");
+    assert!(!format!("{:?}", settings(1, "not-the-password")).contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn tls_to_a_plain_server_fails_clearly() {
+    let mail = MailServers::start().await;
+    let mut s = settings(mail.imap_port(), PASSWORD);
+    s.security = Security::Tls;
+    s.host = "localhost".into();
+    let e = Session::connect(&s).await.expect_err("TLS to a plain server");
+    assert!(matches!(e, Error::Connect { .. }), "{e:?}");
+    assert!(e.to_string().contains(&format!("localhost:{}", mail.imap_port())), "{e}");
+}
+
+#[tokio::test]
+async fn a_closed_port_is_an_error_naming_host_and_port() {
+    let port = {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let e = Session::connect(&settings(port, PASSWORD)).await.expect_err("closed port");
+    assert!(matches!(e, Error::Connect { .. }), "{e:?}");
+    assert!(e.is_connection_failure());
+    assert!(e.to_string().contains(&format!("cannot connect to the IMAP server 127.0.0.1:{port}")), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_times_out() {
+    let silent = ScriptedSmtp::start(Behaviour::Hang).await;
+    let mut s = settings(silent.port(), PASSWORD);
+    s.timeout = Duration::from_millis(500);
+    let started = Instant::now();
+    let e = Session::connect(&s).await.expect_err("silent server");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(e.is_connection_failure());
+    assert_eq!(
+        e.to_string(),
+        format!("timed out after 500ms waiting for the IMAP server 127.0.0.1:{}: greeting", silent.port())
+    );
+}
+
+#[test]
+fn security_from_str() {
+    for (s, want) in [("tls", Security::Tls), ("SSL", Security::Tls), ("imaps", Security::Tls)] {
+        assert_eq!(s.parse::<Security>().expect(s), want);
+    }
+    for s in ["none", "plain", "Plain"] {
+        assert_eq!(s.parse::<Security>().expect(s), Security::None);
+    }
+    let e = "starttls".parse::<Security>().expect_err("starttls");
+    assert_eq!(e.to_string(), "unknown IMAP security \"starttls\" (expected tls or none)");
+    assert_eq!(Security::Tls.default_port(), 993);
+    assert_eq!(Security::None.default_port(), 143);
+}
