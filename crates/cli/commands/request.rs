@@ -156,7 +156,7 @@ async fn followup(
     let st = round::status_of(store, &r, today).await?;
     let msg = round::followup_message(store, &w, &r, &st, which, 1, text).await?;
     store.enqueue(r.id, &msg, actor, today).await?;
-    let summary = run_outbox(ctx, store, Some(slug), Pacing::OFF, today, actor).await?;
+    let summary = run_outbox(ctx, store, Some(slug), Pacing::OFF, 1, today, actor).await?;
     print_summary(&summary, &[], false)?;
     Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }

@@ -27,6 +27,9 @@ pub struct PacingArgs {
     /// No pacing at all (local test servers only).
     #[arg(long, conflicts_with_all = ["rate", "domain_rate"])]
     no_pacing: bool,
+    /// SMTP connections to send over at once (with --no-pacing, for large rounds).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    connections: u16,
 }
 
 impl PacingArgs {
@@ -93,6 +96,7 @@ pub(crate) async fn run_outbox(
     store: &Store,
     round: Option<String>,
     pacing: Pacing,
+    connections: usize,
     today: NaiveDate,
     actor: &Actor,
 ) -> anyhow::Result<SendSummary> {
@@ -104,6 +108,7 @@ pub(crate) async fn run_outbox(
         max_attempts: 5,
         retry_after: Duration::from_secs(60),
         today,
+        connections,
         actor: actor.clone(),
     };
     let bar = ProgressBar::new(0);
@@ -201,7 +206,9 @@ pub async fn send(ctx: &Context, args: SendArgs, today: NaiveDate, actor: &Actor
     if queued > 0 {
         eprintln!("queued {queued} requests");
     }
-    let summary = run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), today, actor).await?;
+    let summary =
+        run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), args.pacing.connections.into(), today, actor)
+            .await?;
     print_summary(&summary, &skipped, args.json)?;
     Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }
@@ -231,7 +238,9 @@ pub async fn chase(ctx: &Context, args: ChaseArgs, today: NaiveDate, actor: &Act
     for c in &all {
         store.enqueue(c.request.id, &c.message, actor, today).await?;
     }
-    let summary = run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), today, actor).await?;
+    let summary =
+        run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), args.pacing.connections.into(), today, actor)
+            .await?;
     print_summary(&summary, &[], args.json)?;
     Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }

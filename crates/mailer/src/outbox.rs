@@ -10,6 +10,9 @@ use foi_core::Actor;
 use foi_store::{OutboxItem, OutboxState, Store};
 use serde::Serialize;
 
+use futures_util::TryStreamExt;
+use tokio::sync::Mutex;
+
 use crate::pacing::{Pacer, Pacing};
 use crate::transport::{SendOutcome, Transport};
 use crate::{Result, fault};
@@ -48,6 +51,9 @@ pub struct SendOptions {
     pub retry_after: Duration,
     /// The UK day sends count on.
     pub today: NaiveDate,
+    /// Connections to send over at once (1 keeps the order and holds at most one message
+    /// if the run is killed; more are for large rounds with pacing off).
+    pub connections: usize,
     pub actor: Actor,
 }
 
@@ -133,13 +139,14 @@ pub async fn reconcile(
     Ok(())
 }
 
-/// Sends every due message of the outbox once; `progress(done, total)` after each.
-pub async fn send(
+/// Sends every due message of the outbox once, over `opts.connections` connections;
+/// `progress(done, total, what)` after each.
+pub async fn send<S: SentFolder>(
     store: &Store,
     transport: &mut Transport,
-    sent_folder: &mut impl SentFolder,
+    sent_folder: &mut S,
     opts: &SendOptions,
-    mut progress: impl FnMut(usize, usize, &str),
+    progress: impl FnMut(usize, usize, &str),
 ) -> Result<SendSummary> {
     let mut summary = SendSummary::default();
     reconcile(store, transport, sent_folder, opts, &mut summary).await?;
@@ -151,45 +158,105 @@ pub async fn send(
         .filter(|i| i.state == OutboxState::Queued || i.next_attempt_at.is_none_or(|t| t <= now))
         .collect();
     let total = due.len();
-    let mut pacer = Pacer::new(opts.pacing);
-    for (n, item) in due.iter().enumerate() {
-        pacer.wait(&domain_of(&item.to)).await;
-        if !store.claim_for_sending(item.id).await? {
-            continue; // another run took it
-        }
-        fault::point("before_smtp");
-        let outcome = transport.send(&item.from, &item.to, &item.raw).await;
-        fault::point("after_smtp");
-        match outcome {
-            SendOutcome::Accepted(reply) => {
-                if let Err(e) = sent_folder.file_copy(&item.raw).await {
-                    progress(n + 1, total, &format!("warning: {}: not filed in the Sent folder: {e}", item.reference));
-                }
-                fault::point("before_commit");
-                store.mark_sent(item.id, &opts.actor, opts.today, &format!("sent: {reply}")).await?;
-                summary.sent.push(line(item, reply));
-            }
-            SendOutcome::Temporary(reason) if item.attempts + 1 < opts.max_attempts => {
-                let wait =
-                    opts.retry_after.saturating_mul(1 << item.attempts.clamp(0, 6)).min(Duration::from_secs(3600));
-                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-                store.mark_failed(item.id, &reason, Some(at), &opts.actor, opts.today).await?;
-                summary.retry.push(line(item, format!("{reason} (retry after {})", at.format("%H:%M:%S UTC"))));
-            }
-            SendOutcome::Temporary(reason) | SendOutcome::Permanent(reason) => {
-                store.mark_failed(item.id, &reason, None, &opts.actor, opts.today).await?;
-                summary.failed.push(line(item, reason));
-            }
-            SendOutcome::Unknown(reason) => {
-                let why = format!(
-                    "outcome unknown: {reason}; check the recipient, then run `foi send --release {}` to send it again or `foi send --mark-sent {}`",
-                    item.reference, item.reference
-                );
-                store.mark_held(item.id, &why).await?;
-                summary.held.push(line(item, why));
-            }
-        }
-        progress(n + 1, total, &item.reference);
+    let mut transports = Vec::new();
+    for _ in 1..opts.connections.max(1) {
+        transports.push(transport.another()?);
     }
-    Ok(summary)
+    let shared = Shared {
+        pool: Mutex::new(transports),
+        sent_folder: Mutex::new(sent_folder),
+        pacer: Mutex::new(Pacer::new(opts.pacing)),
+        summary: Mutex::new(summary),
+        progress: Mutex::new((0usize, progress)),
+    };
+    let first = Mutex::new(Some(transport));
+    futures_util::stream::iter(due.iter().map(Ok))
+        .try_for_each_concurrent(opts.connections.max(1), |item| async {
+            // Each worker holds one transport (the caller's first, then the extra ones).
+            let mut own = None;
+            let mut borrowed = first.lock().await.take();
+            if borrowed.is_none() {
+                own = shared.pool.lock().await.pop();
+            }
+            let result = match (borrowed.as_deref_mut(), own.as_mut()) {
+                (Some(t), _) | (None, Some(t)) => send_one(store, t, &shared, opts, item).await,
+                (None, None) => Err(crate::Error::Invalid("no free connection".into())),
+            };
+            if let Some(t) = borrowed {
+                *first.lock().await = Some(t);
+            }
+            if let Some(t) = own {
+                shared.pool.lock().await.push(t);
+            }
+            let mut p = shared.progress.lock().await;
+            p.0 += 1;
+            let done = p.0;
+            (p.1)(done, total, &item.reference);
+            result
+        })
+        .await?;
+    for mut t in shared.pool.into_inner() {
+        t.close().await;
+    }
+    Ok(shared.summary.into_inner())
+}
+
+/// What the workers share.
+struct Shared<'a, S, P> {
+    pool: Mutex<Vec<Transport>>,
+    sent_folder: Mutex<&'a mut S>,
+    pacer: Mutex<Pacer>,
+    summary: Mutex<SendSummary>,
+    progress: Mutex<(usize, P)>,
+}
+
+/// Sends one message: claim, send, file a copy, record; each step committed before the next.
+async fn send_one<S: SentFolder, P>(
+    store: &Store,
+    transport: &mut Transport,
+    shared: &Shared<'_, S, P>,
+    opts: &SendOptions,
+    item: &OutboxItem,
+) -> Result<()> {
+    shared.pacer.lock().await.wait(&domain_of(&item.to)).await;
+    if !store.claim_for_sending(item.id).await? {
+        return Ok(()); // another run took it
+    }
+    let raw = store.message_raw(item.id).await?;
+    fault::point("before_smtp");
+    let outcome = transport.send(&item.from, &item.to, &raw).await;
+    fault::point("after_smtp");
+    type Bucket = fn(&mut SendSummary) -> &mut Vec<Line>;
+    let (bucket, entry): (Bucket, Line) = match outcome {
+        SendOutcome::Accepted(reply) => {
+            let filed = shared.sent_folder.lock().await.file_copy(&raw).await;
+            fault::point("before_commit");
+            store.mark_sent(item.id, &opts.actor, opts.today, &format!("sent: {reply}")).await?;
+            let detail = match filed {
+                Ok(()) => reply,
+                Err(e) => format!("{reply} (warning: not filed in the Sent folder: {e})"),
+            };
+            (|s| &mut s.sent, line(item, detail))
+        }
+        SendOutcome::Temporary(reason) if item.attempts + 1 < opts.max_attempts => {
+            let wait = opts.retry_after.saturating_mul(1 << item.attempts.clamp(0, 6)).min(Duration::from_secs(3600));
+            let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+            store.mark_failed(item.id, &reason, Some(at), &opts.actor, opts.today).await?;
+            (|s| &mut s.retry, line(item, format!("{reason} (retry after {})", at.format("%H:%M:%S UTC"))))
+        }
+        SendOutcome::Temporary(reason) | SendOutcome::Permanent(reason) => {
+            store.mark_failed(item.id, &reason, None, &opts.actor, opts.today).await?;
+            (|s| &mut s.failed, line(item, reason))
+        }
+        SendOutcome::Unknown(reason) => {
+            let why = format!(
+                "outcome unknown: {reason}; check the recipient, then run `foi send --release {r}` to send it again or `foi send --mark-sent {r}`",
+                r = item.reference
+            );
+            store.mark_held(item.id, &why).await?;
+            (|s| &mut s.held, line(item, why))
+        }
+    };
+    bucket(&mut *shared.summary.lock().await).push(entry);
+    Ok(())
 }

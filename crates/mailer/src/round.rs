@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use foi_core::{Actor, Body, Calendar, Codebook, Reference, Request, RequestState, Round, clock_from_events};
-use foi_store::{NewAttachment, NewMessage, OutboxState, Store};
+use foi_store::{NewMessage, OutboxState, Store};
 use serde::Serialize;
 
 use crate::compose::{Headers, compose};
@@ -100,19 +100,8 @@ impl Writer<'_> {
             references: (!thread.is_empty()).then(|| thread.join(" ")),
             body_text: Some(rendered.text.clone()),
             outbox_state: Some(OutboxState::Queued.as_str().into()),
-            attachments: rendered
-                .attachments
-                .iter()
-                .map(|a| NewAttachment {
-                    filename: Some(a.filename.clone()),
-                    content_type: a.content_type.clone(),
-                    sha256: sha256_hex(&a.content),
-                    content: a.content.clone(),
-                    extraction: "not_needed".into(),
-                    extraction_error: None,
-                    text: None,
-                })
-                .collect(),
+            // The raw bytes carry the attachments; outgoing ones are not stored twice.
+            attachments: Vec::new(),
             raw,
         })
     }
@@ -150,15 +139,10 @@ pub async fn prepare(store: &Store, w: &Writer<'_>, only: Option<&str>) -> Resul
     Ok(p)
 }
 
-/// Queues prepared requests in the outbox. Returns how many were queued.
+/// Queues prepared requests in the outbox, all in one transaction. Returns how many were queued.
 pub async fn queue(store: &Store, prepared: &[Prepared], actor: &Actor, today: NaiveDate) -> Result<usize> {
-    let mut n = 0;
-    for p in prepared {
-        if store.enqueue(p.request.id, &p.message, actor, today).await? {
-            n += 1;
-        }
-    }
-    Ok(n)
+    let items: Vec<(i32, &NewMessage)> = prepared.iter().map(|p| (p.request.id, &p.message)).collect();
+    Ok(store.enqueue_all(&items, actor, today).await?)
 }
 
 /// Exactly the bytes that would be sent to one body: the stored bytes once queued or sent,
@@ -205,11 +189,17 @@ pub async fn status_of(store: &Store, r: &Request, today: NaiveDate) -> Result<S
     let cal = Calendar::uk();
     let events = store.request_events(r.id).await?;
     let clock = clock_from_events(&events);
-    let (due, very, overdue) = match &clock {
+    // An internal review has its own 20 working days, from the day it was asked for.
+    let review = (r.state == RequestState::InternalReviewRequested)
+        .then(|| events.iter().rev().find(|e| e.to == RequestState::InternalReviewRequested))
+        .flatten()
+        .map(|e| foi_core::Clock::new(e.on));
+    let (due, very, overdue) = match review.as_ref().or(clock.as_ref()) {
         Some(c) if r.state.awaits_body() || r.state.awaits_officer() || r.state.has_outcome() => {
             let due = c.due(cal, r.body.regime)?;
             let very = c.very_overdue(cal, r.body.regime)?;
-            let overdue = if r.state.awaits_body() { c.working_days_overdue(cal, r.body.regime, today)? } else { 0 };
+            let waiting = r.state.awaits_body() || review.is_some();
+            let overdue = if waiting { c.working_days_overdue(cal, r.body.regime, today)? } else { 0 };
             (due, very, overdue)
         }
         _ => (None, None, 0),

@@ -92,6 +92,14 @@ impl Transport {
         }
     }
 
+    /// Another transport like this one, with its own connection (for sending in parallel).
+    pub fn another(&self) -> Result<Transport> {
+        Ok(match self {
+            Transport::Smtp(c) => Transport::Smtp(Box::new(SmtpClient::new(c.settings.clone()))),
+            Transport::File(f) => Transport::File(FileOutbox::new(&f.dir)?),
+        })
+    }
+
     /// A short description for messages to the officer.
     pub fn describe(&self) -> String {
         match self {
@@ -164,11 +172,15 @@ pub struct SmtpClient {
     settings: SmtpSettings,
     conn: Option<AsyncSmtpConnection>,
     hello: ClientId,
+    last_used: Option<std::time::Instant>,
 }
+
+/// A connection idle for longer than this is checked (NOOP) before it is used again.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 impl SmtpClient {
     pub fn new(settings: SmtpSettings) -> SmtpClient {
-        SmtpClient { settings, conn: None, hello: ClientId::default() }
+        SmtpClient { settings, conn: None, hello: ClientId::default(), last_used: None }
     }
 
     fn port(&self) -> u16 {
@@ -229,12 +241,15 @@ impl SmtpClient {
             Ok(e) => e,
             Err(e) => return SendOutcome::Permanent(e.to_string()),
         };
-        // A kept-open connection may have been closed by the server: check it first.
+        // A kept-open connection may have been closed by the server: check it first when
+        // it has been idle for a while.
+        let idle = self.last_used.is_none_or(|t| t.elapsed() > IDLE_CHECK);
         if let Some(c) = self.conn.as_mut()
-            && (c.has_broken() || !c.test_connected().await)
+            && (c.has_broken() || (idle && !c.test_connected().await))
         {
             self.conn = None;
         }
+        self.last_used = Some(std::time::Instant::now());
         if self.conn.is_none() {
             match tokio::time::timeout(self.settings.timeout, self.connect()).await {
                 Ok(Ok(c)) => self.conn = Some(c),

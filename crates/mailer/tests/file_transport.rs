@@ -79,6 +79,7 @@ fn opts(today: &str) -> SendOptions {
         max_attempts: 3,
         retry_after: std::time::Duration::from_secs(60),
         today: d(today),
+        connections: 1,
         actor: Actor::System("mailer".into()),
     }
 }

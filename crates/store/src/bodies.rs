@@ -202,6 +202,7 @@ impl Store {
     /// Imports bodies all or nothing: adds new codes, updates changed ones in place (logging
     /// each changed field against `source`), leaves the rest. With `dry_run` nothing is written.
     pub async fn import_bodies(&self, rows: &[BodyRow], source: &str, dry_run: bool) -> Result<BodyImportSummary> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let existing: HashMap<String, body::Model> =
             body::Entity::find().all(&txn).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
@@ -289,6 +290,7 @@ impl Store {
 
     /// Edits one body and logs each changed field against `source`.
     pub async fn update_body(&self, code: &str, update: &BodyUpdate, source: &str) -> Result<Vec<FieldChange>> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let m = find_body(&txn, &self.body(code).await?.code).await?;
         let old = to_body(m.clone())?;
@@ -343,6 +345,7 @@ impl Store {
 
     /// Imports succession records all or nothing; a record already held is updated in place.
     pub async fn import_successions(&self, rows: &[SuccessionRow], dry_run: bool) -> Result<SuccessionSummary> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let known: BTreeSet<String> = body::Entity::find().all(&txn).await?.into_iter().map(|m| m.code).collect();
         let existing: HashMap<(String, String, NaiveDate), succession::Model> = succession::Entity::find()
@@ -433,6 +436,7 @@ impl Store {
             }
             old_bodies.push(b);
         }
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         for old in &old_bodies {
             let m = find_body(&txn, &old.code).await?;

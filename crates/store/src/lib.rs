@@ -55,6 +55,10 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite has one writer at a time, and a transaction that reads before it writes fails
+    /// at once ("database is locked") when another writes meanwhile. Writers take this lock
+    /// first, so they queue instead. Unused on PostgreSQL.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The default database: a SQLite file in the current folder, created on first use.
@@ -72,19 +76,30 @@ impl Store {
         let mut opts = ConnectOptions::new(full);
         opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if is_sqlite {
-            opts.max_connections(4).min_connections(1);
+            // Every pooled connection: WAL (readers never block the writer), a busy writer is
+            // waited for, foreign keys enforced. synchronous=FULL keeps every commit on disk
+            // before foi goes on to the next step (the outbox relies on it).
+            opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+            });
         } else {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await.map_err(|source| Error::Connect { url: redact_url(url), source })?;
-        if is_sqlite {
-            // Readers do not block the writer; a busy writer is waited for, not failed.
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
-                db.execute_unprepared(pragma).await?;
-            }
-        }
         Migrator::up(&db, None).await.map_err(Error::Migrate)?;
-        Ok(Store { db })
+        Ok(Store { db, writer: Default::default() })
+    }
+
+    /// Waits for the right to write (SQLite only); hold the guard for the whole transaction.
+    pub(crate) async fn write_lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend() {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entity::{message, message_raw, request, round};
+use crate::entity::{message, request, round};
 use crate::requests::{NewMessage, append_event, insert_message, parse_state};
 use crate::{Error, Result, Store, not_found, now};
 
@@ -52,7 +52,7 @@ impl OutboxState {
     }
 }
 
-/// An outgoing message in the outbox, with its bytes.
+/// An outgoing message in the outbox (its bytes: [`Store::message_raw`]).
 #[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub id: i64,
@@ -68,7 +68,6 @@ pub struct OutboxItem {
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    pub raw: Vec<u8>,
 }
 
 /// What becomes of the request when a message of this kind has gone.
@@ -86,39 +85,44 @@ impl Store {
     /// moves the request from draft to queued, in the same transaction. A message with the
     /// same Message-ID already in the outbox is left alone (returns false).
     pub async fn enqueue(&self, request_id: i32, msg: &NewMessage, actor: &Actor, on: NaiveDate) -> Result<bool> {
+        Ok(self.enqueue_all(&[(request_id, msg)], actor, on).await? == 1)
+    }
+
+    /// Queues many messages in one transaction: all of them or none. Returns how many were
+    /// new (messages already in the outbox are left alone).
+    pub async fn enqueue_all(&self, items: &[(i32, &NewMessage)], actor: &Actor, on: NaiveDate) -> Result<usize> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
-        let r =
-            request::Entity::find_by_id(request_id).one(&txn).await?.ok_or_else(|| not_found("request", request_id))?;
-        let mut m = msg.clone();
-        m.request_id = Some(request_id);
-        m.direction = "outgoing".into();
-        m.outbox_state = Some(OutboxState::Queued.as_str().into());
-        let (_, inserted) = insert_message(&txn, &m).await?;
-        if !inserted {
-            return Ok(false);
-        }
-        if m.kind == "request" {
-            let from = parse_state(&r.state)?;
-            from.check_move(RequestState::Queued, actor)?;
-            let mut am: request::ActiveModel = r.clone().into();
-            am.state = Set(RequestState::Queued.stored_name());
-            am.to_address = Set(m.to_addrs.clone());
-            am.updated_at = Set(now());
-            am.update(&txn).await?;
-            append_event(
-                &txn,
-                request_id,
-                Some(from),
-                RequestState::Queued,
-                actor,
-                Some("queued for sending"),
-                on,
-                None,
-            )
-            .await?;
+        let mut added = 0;
+        for (request_id, msg) in items {
+            let request_id = *request_id;
+            let r = request::Entity::find_by_id(request_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| not_found("request", request_id))?;
+            let mut m = (*msg).clone();
+            m.request_id = Some(request_id);
+            m.direction = "outgoing".into();
+            m.outbox_state = Some(OutboxState::Queued.as_str().into());
+            let (_, inserted) = insert_message(&txn, &m).await?;
+            if !inserted {
+                continue;
+            }
+            added += 1;
+            if m.kind == "request" {
+                let from = parse_state(&r.state)?;
+                from.check_move(RequestState::Queued, actor)?;
+                let mut am: request::ActiveModel = r.clone().into();
+                am.state = Set(RequestState::Queued.stored_name());
+                am.to_address = Set(m.to_addrs.clone());
+                am.updated_at = Set(now());
+                am.update(&txn).await?;
+                let why = Some("queued for sending");
+                append_event(&txn, request_id, Some(from), RequestState::Queued, actor, why, on, None).await?;
+            }
         }
         txn.commit().await?;
-        Ok(true)
+        Ok(added)
     }
 
     /// Outgoing messages in the given states (all rounds when `round` is None), oldest first.
@@ -153,8 +157,6 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("request", request_id))?;
-        let raw =
-            message_raw::Entity::find_by_id(m.id).one(&self.db).await?.ok_or_else(|| not_found("message", m.id))?.raw;
         Ok(OutboxItem {
             id: m.id,
             request_id,
@@ -170,13 +172,13 @@ impl Store {
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
             last_error: m.last_error,
-            raw,
         })
     }
 
     /// Claims a message for sending: queued or retryable -> sending, counting the attempt.
     /// Returns false if it was not in a sendable state (another run took it, or it went).
     pub async fn claim_for_sending(&self, message_id: i64) -> Result<bool> {
+        let _writing = self.write_lock().await;
         let res = message::Entity::update_many()
             .col_expr(message::Column::OutboxState, Expr::value(OutboxState::Sending.as_str()))
             .col_expr(message::Column::Attempts, Expr::col(message::Column::Attempts).add(1))
@@ -192,6 +194,7 @@ impl Store {
 
     /// Records a message as sent, and what that means for its request, in one transaction.
     pub async fn mark_sent(&self, message_id: i64, actor: &Actor, on: NaiveDate, how: &str) -> Result<()> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let m =
             message::Entity::find_by_id(message_id).one(&txn).await?.ok_or_else(|| not_found("message", message_id))?;
@@ -239,6 +242,7 @@ impl Store {
         actor: &Actor,
         on: NaiveDate,
     ) -> Result<()> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let m =
             message::Entity::find_by_id(message_id).one(&txn).await?.ok_or_else(|| not_found("message", message_id))?;
@@ -281,6 +285,7 @@ impl Store {
 
     /// Holds a message whose send outcome is unknown, with the reason, for the officer.
     pub async fn mark_held(&self, message_id: i64, reason: &str) -> Result<()> {
+        let _writing = self.write_lock().await;
         let res = message::Entity::update_many()
             .col_expr(message::Column::OutboxState, Expr::value(OutboxState::Held.as_str()))
             .col_expr(message::Column::LastError, Expr::value(reason))

@@ -246,6 +246,7 @@ impl Store {
     /// how many were added. Bodies already in the round are left as they are.
     pub async fn add_requests(&self, round_slug: &str, items: &[(String, String)], actor: &Actor) -> Result<usize> {
         let round = self.round(round_slug).await?;
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let bodies: HashMap<String, i32> =
             body::Entity::find().all(&txn).await?.into_iter().map(|b| (b.code, b.id)).collect();
@@ -354,6 +355,7 @@ impl Store {
         if actor.is_person() && reason.is_none_or(|r| r.trim().is_empty()) {
             return Err(Error::Invalid("a reason is required when a person changes a request's state".into()));
         }
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let r =
             request::Entity::find_by_id(request_id).one(&txn).await?.ok_or_else(|| not_found("request", request_id))?;
@@ -387,6 +389,7 @@ impl Store {
     /// already held (same direction and Message-ID, or same bytes when it has none) is not
     /// stored again: returns its id and `false`.
     pub async fn store_message(&self, m: &NewMessage) -> Result<(i64, bool)> {
+        let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let out = insert_message(&txn, m).await?;
         txn.commit().await?;
