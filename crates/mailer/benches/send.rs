@@ -36,8 +36,12 @@ async fn main() {
     // cores: Postfix keeps the accepted messages queued.
     let postfix_dir = mail.dir().join("postfix");
     let postfix_dir = postfix_dir.to_str().unwrap();
-    for args in [vec!["postconf", "-c", postfix_dir, "-e", "defer_transports=lmtp"], vec!["postfix", "-c", postfix_dir, "reload"]] {
-        let ok = std::process::Command::new(args[0]).args(&args[1..]).output().map(|o| o.status.success()).unwrap_or(false);
+    for args in [
+        vec!["postconf", "-c", postfix_dir, "-e", "defer_transports=lmtp"],
+        vec!["postfix", "-c", postfix_dir, "reload"],
+    ] {
+        let ok =
+            std::process::Command::new(args[0]).args(&args[1..]).output().map(|o| o.status.success()).unwrap_or(false);
         assert!(ok, "{args:?} failed");
     }
     let dir = tempfile::tempdir().unwrap();
@@ -83,13 +87,13 @@ async fn main() {
         Transport::File(foi_mailer::transport::FileOutbox::new(&dir.path().join("outbox")).unwrap())
     } else {
         Transport::Smtp(Box::new(SmtpClient::new(SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: Some(mail.smtp_port()),
-        security: Security::None,
-        username: None,
-        password: None,
-        timeout: Duration::from_secs(30),
-    })))
+            host: "127.0.0.1".into(),
+            port: Some(mail.smtp_port()),
+            security: Security::None,
+            username: None,
+            password: None,
+            timeout: Duration::from_secs(30),
+        })))
     };
     let opts = SendOptions {
         round: Some("bench".into()),

@@ -116,6 +116,19 @@ pub(crate) fn to_body(m: body::Model) -> Result<Body> {
     })
 }
 
+fn to_succession(m: succession::Model) -> Succession {
+    Succession {
+        predecessor_code: m.predecessor_code,
+        predecessor_name: m.predecessor_name,
+        successor_code: m.successor_code,
+        successor_name: m.successor_name,
+        effective_date: m.effective_date,
+        share: m.share,
+        basis: m.basis,
+        notes: m.notes,
+    }
+}
+
 /// The fields of a body as (name, value) pairs, for comparing and logging.
 fn fields(b: &Body) -> [(&'static str, Option<String>); 10] {
     [
@@ -496,16 +509,6 @@ impl Store {
 
     /// Succession records naming `code`: (what it replaced, what replaced it).
     pub async fn successions_of(&self, code: &str) -> Result<(Vec<Succession>, Vec<Succession>)> {
-        let conv = |m: succession::Model| Succession {
-            predecessor_code: m.predecessor_code,
-            predecessor_name: m.predecessor_name,
-            successor_code: m.successor_code,
-            successor_name: m.successor_name,
-            effective_date: m.effective_date,
-            share: m.share,
-            basis: m.basis,
-            notes: m.notes,
-        };
         let find = |col: succession::Column| {
             succession::Entity::find()
                 .filter(col.eq(code))
@@ -513,8 +516,8 @@ impl Store {
                 .order_by_asc(succession::Column::Id)
                 .all(&self.db)
         };
-        let replaced = find(succession::Column::SuccessorCode).await?.into_iter().map(conv).collect();
-        let replaced_by = find(succession::Column::PredecessorCode).await?.into_iter().map(conv).collect();
+        let replaced = find(succession::Column::SuccessorCode).await?.into_iter().map(to_succession).collect();
+        let replaced_by = find(succession::Column::PredecessorCode).await?.into_iter().map(to_succession).collect();
         Ok((replaced, replaced_by))
     }
 
@@ -525,16 +528,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| Succession {
-                predecessor_code: m.predecessor_code,
-                predecessor_name: m.predecessor_name,
-                successor_code: m.successor_code,
-                successor_name: m.successor_name,
-                effective_date: m.effective_date,
-                share: m.share,
-                basis: m.basis,
-                notes: m.notes,
-            })
+            .map(to_succession)
             .collect())
     }
 }
