@@ -78,3 +78,13 @@ ensure_mail_servers() {
   fi
   echo "== Mail servers: postfix $(/usr/sbin/postconf -d -h mail_version), $(/usr/sbin/dovecot --version | cut -d' ' -f1 | sed 's/^/dovecot /')"
 }
+
+# poppler's pdftotext, which the inbox runs in a child process to read PDF attachments.
+ensure_extractors() {
+  if ! command -v pdftotext >/dev/null; then
+    echo "== Extractors: installing poppler-utils (pdftotext)"
+    apt_install poppler-utils
+  fi
+  command -v pdftotext >/dev/null || { echo "Extractors: pdftotext is missing after the install" >&2; return 1; }
+  echo "== Extractors: $(pdftotext -v 2>&1 | head -n 1)"
+}

@@ -5,6 +5,7 @@
 mod bodies;
 mod calendar;
 mod config;
+mod inbox;
 mod send;
 mod tidy;
 mod util;

@@ -70,11 +70,16 @@ pub fn workspace(smtp: Option<(u16, &str)>) -> tempfile::TempDir {
 
 /// Adds an `[imap]` section (the test Dovecot, the sender's mailbox, Sent folder "Sent").
 pub fn with_imap(dir: &Path, imap_port: u16) {
+    with_imap_user(dir, imap_port, "campaigns@charity.example");
+}
+
+/// Adds an `[imap]` section logging in as `user`.
+pub fn with_imap_user(dir: &Path, imap_port: u16, user: &str) {
     std::fs::write(dir.join("imap-password"), "test\n").unwrap();
     let path = dir.join("foi.toml");
     let mut toml = std::fs::read_to_string(&path).unwrap();
     toml.push_str(&format!(
-        "[imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"none\"\nusername = \"campaigns@charity.example\"\n\
+        "[imap]\nhost = \"127.0.0.1\"\nport = {imap_port}\nsecurity = \"none\"\nusername = \"{user}\"\n\
          password_file = \"imap-password\"\nsent_folder = \"Sent\"\ntimeout_seconds = 5\n"
     ));
     std::fs::write(path, toml).unwrap();

@@ -169,9 +169,19 @@ impl Context {
     /// Nothing connects until the folder is first used.
     pub fn sent_folder(&self) -> anyhow::Result<foi_mailer::sent::AnySentFolder> {
         use foi_mailer::sent::{AnySentFolder, ImapSentFolder};
-        let Some(s) = &self.file.imap else {
+        let Some((settings, s)) = self.imap_settings()? else {
             return Ok(AnySentFolder::None(foi_mailer::outbox::NoSentFolder));
         };
+        let folder = s.sent_folder.clone().unwrap_or_else(|| "Sent".into());
+        if folder.trim().is_empty() {
+            bail!("[imap] sent_folder is empty");
+        }
+        Ok(AnySentFolder::Imap(ImapSentFolder::new(settings, folder)))
+    }
+
+    /// The IMAP server when `[imap]` is configured, with its section.
+    pub fn imap_settings(&self) -> anyhow::Result<Option<(foi_imap::ImapSettings, &Server)>> {
+        let Some(s) = &self.file.imap else { return Ok(None) };
         let username = s.username.clone().context("[imap] username is missing")?;
         let password = s.password("imap")?.context("[imap] password is missing: set password_env or password_file")?;
         let security: foi_imap::Security =
@@ -180,13 +190,10 @@ impl Context {
             Some(0) => bail!("[imap] timeout_seconds must be at least 1"),
             t => std::time::Duration::from_secs(t.unwrap_or(60)),
         };
-        let folder = s.sent_folder.clone().unwrap_or_else(|| "Sent".into());
-        if folder.trim().is_empty() {
-            bail!("[imap] sent_folder is empty");
-        }
-        let settings =
-            foi_imap::ImapSettings { host: s.host.clone(), port: s.port, security, username, password, timeout };
-        Ok(AnySentFolder::Imap(ImapSentFolder::new(settings, folder)))
+        Ok(Some((
+            foi_imap::ImapSettings { host: s.host.clone(), port: s.port, security, username, password, timeout },
+            s,
+        )))
     }
 
     /// Opens the database, creating and migrating it as needed.

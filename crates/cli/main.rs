@@ -51,6 +51,15 @@ enum Command {
     Send(commands::send::SendArgs),
     /// Send a templated reminder to every overdue request.
     Chase(commands::send::ChaseArgs),
+    /// Ingest replies: from files (import) or IMAP (sync).
+    #[command(subcommand)]
+    Inbox(commands::inbox::InboxCmd),
+    /// Incoming messages: list, show, override a class.
+    #[command(subcommand)]
+    Messages(commands::inbox::MessagesCmd),
+    /// Messages no request was found for: list, assign, dismiss.
+    #[command(subcommand)]
+    Triage(commands::inbox::TriageCmd),
     /// Show the effective configuration (passwords are never shown).
     #[command(subcommand)]
     Config(commands::config::Cmd),
@@ -82,6 +91,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let actor = foi_core::Actor::Person(user);
     match cli.command {
         Command::Round(cmd) => cmd.run(&ctx, today, &actor).await,
+        Command::Inbox(cmd) => cmd.run(&ctx).await,
+        Command::Messages(cmd) => cmd.run(&ctx, today, &actor).await,
+        Command::Triage(cmd) => cmd.run(&ctx, today).await,
         Command::Request(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Send(args) => commands::send::send(&ctx, args, today, &actor).await,
         Command::Chase(args) => commands::send::chase(&ctx, args, today, &actor).await,

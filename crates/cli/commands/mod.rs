@@ -3,6 +3,7 @@
 pub mod bodies;
 pub mod calendar;
 pub mod config;
+pub mod inbox;
 pub mod request;
 pub mod round;
 pub mod send;

@@ -103,6 +103,7 @@ impl Writer<'_> {
             // The raw bytes carry the attachments; outgoing ones are not stored twice.
             attachments: Vec::new(),
             raw,
+            ..Default::default()
         })
     }
 }

@@ -186,6 +186,8 @@ pub mod message {
         pub last_error: Option<String>,
         pub received_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+        pub triage_note: Option<String>,
+        pub source: Option<String>,
     }
     no_relations!();
 }
@@ -198,6 +200,51 @@ pub mod message_raw {
         #[sea_orm(primary_key, auto_increment = false)]
         pub message_id: i64,
         pub raw: Vec<u8>,
+    }
+    no_relations!();
+}
+
+pub mod case_reference {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_references")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub request_id: i32,
+        pub reference: String,
+        pub learned_from: Option<i64>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod message_location {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "message_locations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub message_id: i64,
+        pub folder: String,
+        pub uidvalidity: i64,
+        pub uid: i64,
+    }
+    no_relations!();
+}
+
+pub mod mail_folder {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_folders")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub folder: String,
+        pub uidvalidity: i64,
+        pub last_uid: i64,
+        pub updated_at: DateTimeUtc,
     }
     no_relations!();
 }

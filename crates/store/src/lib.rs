@@ -5,6 +5,7 @@
 
 mod bodies;
 mod entity;
+mod inbox;
 mod outbox;
 mod requests;
 #[cfg(any(test, feature = "testing"))]
@@ -16,6 +17,7 @@ use foi_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
+pub use inbox::{AttachmentInfo, BounceInfo, IncomingMessage, MessageFilter, OpenRequest};
 pub use outbox::{OutboxItem, OutboxState};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage};
 

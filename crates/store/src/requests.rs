@@ -46,6 +46,18 @@ pub struct NewMessage {
     pub body_text: Option<String>,
     pub outbox_state: Option<String>,
     pub attachments: Vec<NewAttachment>,
+    /// Incoming messages: what the inbox decided.
+    pub class: Option<String>,
+    pub class_evidence: Option<String>,
+    pub exemptions: Vec<String>,
+    pub bounce_address: Option<String>,
+    pub bounce_permanent: Option<bool>,
+    pub match_method: Option<String>,
+    pub match_confidence: Option<f64>,
+    pub parse_error: Option<String>,
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where it was read from (a file path, `imap:FOLDER`).
+    pub source: Option<String>,
 }
 
 /// An attachment to store with its message.
@@ -168,6 +180,17 @@ pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) 
         references: Set(m.references.clone()),
         body_text: Set(m.body_text.clone()),
         outbox_state: Set(m.outbox_state.clone()),
+        class: Set(m.class.clone()),
+        class_evidence: Set(m.class_evidence.clone()),
+        class_set_by: Set(m.class.as_ref().map(|_| "inbox".to_string())),
+        exemptions: Set((!m.exemptions.is_empty()).then(|| serde_json::to_string(&m.exemptions).unwrap_or_default())),
+        bounce_address: Set(m.bounce_address.clone()),
+        bounce_permanent: Set(m.bounce_permanent),
+        match_method: Set(m.match_method.clone()),
+        match_confidence: Set(m.match_confidence),
+        parse_error: Set(m.parse_error.clone()),
+        received_at: Set(m.received_at),
+        source: Set(m.source.clone()),
         attempts: Set(0),
         created_at: Set(now()),
         ..Default::default()

@@ -5,7 +5,8 @@
 //!
 //! - **Dovecot** (`dovecot -F -c DIR/dovecot/dovecot.conf`, a child of the test process):
 //!   IMAP and LMTP on two ports, no TLS, plaintext login allowed. Every address is a user
-//!   (static passdb and userdb, password [`PASSWORD`], user names lower-cased), whose
+//!   (static passdb and userdb, password [`PASSWORD`], user names lower-cased, `+detail` stripped:
+//!   `foi+TOKEN@x` is delivered to `foi@x`), whose
 //!   Maildir lives in `DIR/mail/ADDRESS/Maildir`, owned by `nobody`.
 //! - **Postfix** (`postfix -c DIR/postfix start`, a separate instance with its own
 //!   `config_directory`, `queue_directory` and `data_directory` under the temp dir):
@@ -758,6 +759,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_username_format = %Lu
+recipient_delimiter = +
 log_path = {root}/dovecot.log
 mail_location = maildir:~/Maildir
 first_valid_uid = {uid}

@@ -1,0 +1,345 @@
+//! `foi inbox`, `foi messages` and `foi triage`: ingest replies, look at them, and deal with
+//! the ones matching could not place.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use foi_core::{Actor, MessageClass, Named};
+use foi_inbox::classify::Classifier;
+use foi_inbox::extract::Limits;
+use foi_inbox::{Ingestor, Outcome, sources};
+use foi_store::{MessageFilter, Store};
+use serde_json::json;
+
+use crate::config::Context;
+use crate::output::print_json;
+
+#[derive(Subcommand)]
+pub enum InboxCmd {
+    /// Ingest .eml files, folders of them, mbox files and Maildirs.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pull new mail from the configured IMAP folders (remembering UIDVALIDITY and the last UID).
+    Sync {
+        /// Stay connected and ingest new mail as it arrives (checks every 30 seconds).
+        #[arg(long)]
+        watch: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MessagesCmd {
+    /// Incoming messages: sender, subject, date, class, matched request, attachments.
+    List {
+        /// Only the messages of this request (reference).
+        #[arg(long)]
+        request: Option<String>,
+        /// Only messages not matched to a request (the triage queue).
+        #[arg(long)]
+        unmatched: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One message: its details, text and attachments' text (or its raw bytes).
+    Show {
+        id: i64,
+        /// Print the raw bytes exactly as received.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Override a message's class (and move its request accordingly).
+    Classify {
+        id: i64,
+        #[arg(value_parser = parse_class)]
+        class: MessageClass,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TriageCmd {
+    /// Messages no request could be found for.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign a message to a request (this also teaches its case reference).
+    Assign { message: i64, request: String },
+    /// Take a message off the queue (spam, unrelated).
+    Dismiss {
+        message: i64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn parse_class(s: &str) -> Result<MessageClass, String> {
+    s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
+}
+
+fn classifier() -> &'static Classifier {
+    Classifier::builtin()
+}
+
+fn report(outcomes: &[Outcome], failures: &[(String, String)], json: bool) -> anyhow::Result<()> {
+    let added = outcomes.iter().filter(|o| o.new).count();
+    let matched = outcomes.iter().filter(|o| o.new && o.matched.is_some()).count();
+    if json {
+        return print_json(&json!({
+            "added": added, "duplicates": outcomes.len() - added, "matched": matched, "unmatched": added - matched,
+            "messages": outcomes.iter().filter(|o| o.new).collect::<Vec<_>>(),
+            "failures": failures.iter().map(|(s, e)| json!({"source": s, "error": e})).collect::<Vec<_>>(),
+        }));
+    }
+    println!(
+        "{added} added ({matched} matched, {} to triage), {} already held, {} could not be read",
+        added - matched,
+        outcomes.len() - added,
+        failures.len()
+    );
+    for (s, e) in failures {
+        println!("  {s}: {e}");
+    }
+    Ok(())
+}
+
+async fn sync_once(
+    ctx: &Context,
+    store: &Store,
+    ing: &Ingestor<'_>,
+) -> anyhow::Result<(Vec<Outcome>, Vec<(String, String)>)> {
+    let (settings, server) = ctx.imap_settings()?.context("no IMAP server: add an [imap] section to foi.toml")?;
+    let folders = server.folders.clone().unwrap_or_else(|| vec!["INBOX".into()]);
+    let mut session = foi_imap::Session::connect(&settings).await?;
+    let mut outcomes = Vec::new();
+    let failures = Vec::new();
+    for folder in folders {
+        let remembered = store.folder_state(&folder).await?;
+        let (uidvalidity, _) = session.uids_after(&folder, 0).await.map(|(v, u)| (v, u.len()))?;
+        // A changed UIDVALIDITY means the UIDs were renumbered: read the whole folder again
+        // (deduplication keeps it from adding anything twice).
+        let after = match remembered {
+            Some((v, last)) if v == uidvalidity => last,
+            _ => 0,
+        };
+        let (uidvalidity, uids) = session.uids_after(&folder, after).await?;
+        let mut last = after;
+        for chunk in uids.chunks(50) {
+            for (uid, raw) in session.fetch_raw(&folder, chunk).await? {
+                let o = ing.ingest(&raw, &format!("imap:{folder}"), Some((&folder, uidvalidity, uid))).await?;
+                outcomes.push(o);
+                last = last.max(uid);
+            }
+            // Remember progress as we go: a sync stopped mid-way resumes here.
+            store.set_folder_state(&folder, uidvalidity, last).await?;
+        }
+        store.set_folder_state(&folder, uidvalidity, last).await?;
+    }
+    let _ = session.logout().await;
+    Ok((outcomes, failures))
+}
+
+impl InboxCmd {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        let ing = Ingestor { store: &store, classifier: classifier(), limits: Limits::default() };
+        match self {
+            InboxCmd::Import { paths, json } => {
+                let mut outcomes = Vec::new();
+                let mut failures = Vec::new();
+                for file in sources::files(&paths)? {
+                    match sources::read(&file) {
+                        Err(e) => failures.push((file.display().to_string(), e.to_string())),
+                        Ok(found) => {
+                            for f in found {
+                                match ing.ingest(&f.raw, &f.source, None).await {
+                                    Ok(o) => outcomes.push(o),
+                                    Err(e) => failures.push((f.source, e.to_string())),
+                                }
+                            }
+                        }
+                    }
+                }
+                report(&outcomes, &failures, json)?;
+            }
+            InboxCmd::Sync { watch, json } => loop {
+                let (outcomes, failures) = sync_once(ctx, &store, &ing).await?;
+                report(&outcomes, &failures, json)?;
+                if !watch {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            },
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl MessagesCmd {
+    pub async fn run(self, ctx: &Context, today: chrono::NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        match self {
+            MessagesCmd::List { request, unmatched, json } => {
+                let msgs = store.incoming_messages(&MessageFilter { request, unmatched, ids: None }).await?;
+                if json {
+                    print_json(&msgs)?;
+                } else {
+                    for m in &msgs {
+                        println!(
+                            "{:>6}  {}  {:<15} {:<12} {}  {}",
+                            m.id,
+                            m.date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into()),
+                            m.class,
+                            m.request.as_deref().unwrap_or("(triage)"),
+                            m.from.as_deref().unwrap_or("-"),
+                            m.subject.as_deref().unwrap_or("")
+                        );
+                    }
+                    eprintln!("{} messages", msgs.len());
+                }
+            }
+            MessagesCmd::Show { id, raw } => {
+                if raw {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&store.message_raw(id).await?)?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let m = store.incoming_messages(&MessageFilter { ids: Some(vec![id]), ..Default::default() }).await?;
+                let m = m.into_iter().next().with_context(|| format!("incoming message {id} not found"))?;
+                let (text, atts) = store.message_texts(id).await?;
+                println!(
+                    "message {}  from {}  {}",
+                    m.id,
+                    m.from.as_deref().unwrap_or("-"),
+                    m.date.map(|d| d.to_rfc2822()).unwrap_or_default()
+                );
+                println!("subject  {}", m.subject.as_deref().unwrap_or(""));
+                println!(
+                    "class    {}{}",
+                    m.class,
+                    m.class_evidence.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                );
+                if !m.exemptions.is_empty() {
+                    println!("exempt.  {}", m.exemptions.join(", "));
+                }
+                println!(
+                    "request  {}",
+                    m.request
+                        .as_deref()
+                        .map(|r| format!(
+                            "{r} by {} ({:.2})",
+                            m.match_method.as_deref().unwrap_or("-"),
+                            m.match_confidence.unwrap_or(0.0)
+                        ))
+                        .unwrap_or_else(|| "none: in triage".into())
+                );
+                if let Some(e) = &m.parse_error {
+                    println!("parse    {e}");
+                }
+                println!("\n{}\n", text.unwrap_or_default());
+                for (a, (name, t)) in m.attachments.iter().zip(atts) {
+                    println!(
+                        "== attachment {} ({}, {} bytes, {})",
+                        name.as_deref().unwrap_or("(no name)"),
+                        a.content_type,
+                        a.size,
+                        a.extraction
+                    );
+                    if let Some(e) = &a.extraction_error {
+                        println!("   {e}");
+                    }
+                    if let Some(t) = t {
+                        println!("{}", t.chars().take(4000).collect::<String>());
+                    }
+                }
+            }
+            MessagesCmd::Classify { id, class, reason } => {
+                store.set_message_class(id, class, &reason, actor).await?;
+                let m = store.incoming_messages(&MessageFilter { ids: Some(vec![id]), ..Default::default() }).await?;
+                if let Some(reference) = m.first().and_then(|m| m.request.clone()) {
+                    let r = store.request(&reference).await?;
+                    let permanent = m.first().and_then(|m| m.bounce.as_ref()).is_none_or(|b| b.permanent);
+                    if let Some(to) = foi_inbox::ingest::state_for(class, permanent) {
+                        let moved = store
+                            .apply_reply(r.id, to, &[], id, today, &format!("class set by hand: {reason}"))
+                            .await?;
+                        if let Some(s) = moved {
+                            println!("request {reference} is now {s}");
+                        }
+                    }
+                }
+                println!("message {id} is now {}", class.name());
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl TriageCmd {
+    pub async fn run(self, ctx: &Context, today: chrono::NaiveDate) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        match self {
+            TriageCmd::List { json } => {
+                let msgs = store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?;
+                if json {
+                    print_json(&msgs)?;
+                } else {
+                    for m in &msgs {
+                        println!(
+                            "{:>6}  {:<15} {}  {}",
+                            m.id,
+                            m.class,
+                            m.from.as_deref().unwrap_or("-"),
+                            m.subject.as_deref().unwrap_or("")
+                        );
+                    }
+                    eprintln!("{} messages to triage", msgs.len());
+                }
+            }
+            TriageCmd::Assign { message, request } => {
+                let r = store.request(&request).await?;
+                store.assign_message(message, r.id, "manual", 1.0).await?;
+                let m =
+                    store.incoming_messages(&MessageFilter { ids: Some(vec![message]), ..Default::default() }).await?;
+                let m = m.into_iter().next().with_context(|| format!("incoming message {message} not found"))?;
+                for cr in foi_inbox::matching::case_references(m.subject.as_deref().unwrap_or("")) {
+                    store.learn_case_reference(r.id, &cr, Some(message)).await?;
+                    println!("learned case reference {cr} for {request}");
+                }
+                if let Some(class) = MessageClass::from_name(&m.class) {
+                    let permanent = m.bounce.as_ref().is_none_or(|b| b.permanent);
+                    if let Some(to) = foi_inbox::ingest::state_for(class, permanent)
+                        && let Some(s) = store
+                            .apply_reply(
+                                r.id,
+                                to,
+                                &m.exemptions,
+                                message,
+                                m.date.map(|d| d.date_naive()).unwrap_or(today),
+                                "assigned from triage",
+                            )
+                            .await?
+                    {
+                        println!("request {request} is now {s}");
+                    }
+                }
+                println!("message {message} assigned to {request}");
+            }
+            TriageCmd::Dismiss { message, reason } => {
+                store.dismiss_message(message, &reason).await?;
+                println!("message {message} dismissed");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,154 @@
+//! The ingest pipeline for one raw message: deduplicate (Message-ID, else content hash), parse,
+//! read attachments' text, classify, match, store everything in one transaction, then move
+//! the request as the reply implies and learn the body's case references.
+
+use chrono::{NaiveDate, Utc};
+use foi_core::{MessageClass, Named, RequestState};
+use foi_store::{NewAttachment, NewMessage, Store};
+use serde::Serialize;
+
+use crate::classify::{Classifier, Input};
+use crate::extract::{self, Limits};
+use crate::matching::{self, Match};
+use crate::{Result, parse};
+
+/// What happened to one message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: i64,
+    /// False when the message was already held (nothing was added).
+    pub new: bool,
+    pub class: String,
+    pub matched: Option<Match>,
+    /// The request's new state, when the reply moved it.
+    pub moved_to: Option<RequestState>,
+    pub parse_error: Option<String>,
+}
+
+/// The request state a reply of this class leads to, if any.
+pub fn state_for(class: MessageClass, permanent_bounce: bool) -> Option<RequestState> {
+    use RequestState::*;
+    Some(match class {
+        MessageClass::Bounce if permanent_bounce => DeliveryFailed,
+        MessageClass::Acknowledgement => Acknowledged,
+        MessageClass::Clarification => ClarificationRequested,
+        MessageClass::AnswerFull => AnsweredFull,
+        MessageClass::AnswerPartial => AnsweredPartial,
+        MessageClass::Refusal => Refused,
+        MessageClass::NotHeld => NotHeld,
+        MessageClass::ReviewOutcome => InternalReviewAnswered,
+        _ => return None,
+    })
+}
+
+/// Ingests messages into a store.
+pub struct Ingestor<'a> {
+    pub store: &'a Store,
+    pub classifier: &'a Classifier,
+    pub limits: Limits,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Ingestor<'_> {
+    /// Ingests one raw message read from `source`; `location` is its IMAP folder,
+    /// UIDVALIDITY and UID when it came from IMAP.
+    pub async fn ingest(&self, raw: &[u8], source: &str, location: Option<(&str, u32, u32)>) -> Result<Outcome> {
+        let hash = sha256_hex(raw);
+        let p = parse::parse(raw);
+        if let Some(id) = self.store.find_incoming(p.message_id.as_deref(), &hash).await? {
+            // Already held: only remember where else it was seen.
+            if location.is_some() {
+                let dup = NewMessage {
+                    direction: "incoming".into(),
+                    message_id: p.message_id.clone(),
+                    content_hash: hash.clone(),
+                    ..Default::default()
+                };
+                self.store.store_incoming(&dup, location).await?;
+            }
+            return Ok(Outcome {
+                id,
+                new: false,
+                class: String::new(),
+                matched: None,
+                moved_to: None,
+                parse_error: None,
+            });
+        }
+        let mut attachments = Vec::with_capacity(p.attachments.len());
+        let mut attachment_text = String::new();
+        for a in &p.attachments {
+            let e = extract::extract_text(a.filename.as_deref(), &a.content_type, &a.bytes, &self.limits).await;
+            if let Some(t) = e.text() {
+                attachment_text.push_str(t);
+                attachment_text.push('\n');
+            }
+            attachments.push(NewAttachment {
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                sha256: sha256_hex(&a.bytes),
+                content: a.bytes.clone(),
+                extraction: e.status().to_string(),
+                extraction_error: e.error().map(|m| format!("could not extract: {m}")),
+                text: e.text().map(str::to_string),
+            });
+        }
+        let c = self.classifier.classify(&Input {
+            subject: &p.subject,
+            from: p.from.as_deref().unwrap_or(""),
+            headers: &p.headers,
+            content_type: &p.content_type,
+            text: &p.text,
+            attachment_text: &attachment_text,
+            delivery_status: p.delivery_status.as_deref(),
+        });
+        let matched = matching::find(self.store, &p).await?;
+        let msg = NewMessage {
+            request_id: matched.as_ref().map(|m| m.request_id),
+            direction: "incoming".into(),
+            kind: "reply".into(),
+            message_id: p.message_id.clone(),
+            content_hash: hash,
+            raw: raw.to_vec(),
+            from_addr: p.from.clone(),
+            to_addrs: (!p.recipients.is_empty()).then(|| p.recipients.join(", ")),
+            subject: Some(p.subject.clone()),
+            date: p.date,
+            in_reply_to: p.thread.first().cloned(),
+            references: (!p.thread.is_empty()).then(|| p.thread.join(" ")),
+            body_text: Some(p.text.clone()),
+            outbox_state: None,
+            attachments,
+            class: Some(c.class.name().to_string()),
+            class_evidence: Some(c.evidence.clone()),
+            exemptions: c.exemptions.clone(),
+            bounce_address: c.bounce.as_ref().and_then(|b| b.address.clone()),
+            bounce_permanent: c.bounce.as_ref().map(|b| b.permanent),
+            match_method: matched.as_ref().map(|m| m.method.to_string()),
+            match_confidence: matched.as_ref().map(|m| m.confidence),
+            parse_error: p.parse_error.clone(),
+            received_at: Some(Utc::now()),
+            source: Some(source.to_string()),
+        };
+        let (id, new) = self.store.store_incoming(&msg, location).await?;
+        let mut moved_to = None;
+        if new && let Some(m) = &matched {
+            if m.method != "case_reference" {
+                for cr in matching::case_references(&p.subject).into_iter().take(2) {
+                    self.store.learn_case_reference(m.request_id, &cr, Some(id)).await?;
+                }
+            }
+            let permanent = c.bounce.as_ref().is_some_and(|b| b.permanent);
+            if let Some(to) = state_for(c.class, permanent) {
+                let on: NaiveDate = p.date.unwrap_or_else(Utc::now).date_naive();
+                let why = format!("{} ({})", c.class.name(), c.evidence.chars().take(120).collect::<String>());
+                moved_to = self.store.apply_reply(m.request_id, to, &c.exemptions, id, on, &why).await?;
+            }
+        }
+        Ok(Outcome { id, new, class: c.class.name().to_string(), matched, moved_to, parse_error: p.parse_error })
+    }
+}

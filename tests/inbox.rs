@@ -1,0 +1,214 @@
+//! `foi inbox sync` end to end: a round sent through Postfix, the bodies' replies delivered
+//! into Dovecot, synced over IMAP, matched and classified; a second sync adds nothing.
+
+use std::time::Duration;
+
+use foi_testkit::MailServers;
+
+use crate::util::{bodies_csv, body_address, foi, with_imap_user, workspace};
+
+fn reply(from: &str, to: &str, subject: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 17 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{}@body.example>\r\n{extra_headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        subject.len() * 7919 + body.len()
+    )
+    .into_bytes()
+}
+
+fn with_pdf(from: &str, to: &str, subject: &str, body: &str, pdf: &[u8]) -> Vec<u8> {
+    use std::fmt::Write;
+    let mut b64 = String::new();
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (i, c) in pdf.chunks(3).enumerate() {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() { b64.push(T[((n >> (18 - 6 * k)) & 63) as usize] as char) } else { b64.push('=') }
+        }
+        if i % 19 == 18 {
+            b64.push_str("\r\n");
+        }
+    }
+    let mut m = String::new();
+    write!(
+        m,
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Wed, 18 Nov 2026 10:00:00 +0000\r\nMessage-ID: <answer-{}@body.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--b1\r\nContent-Type: application/pdf; name=\"response.pdf\"\r\nContent-Disposition: attachment; filename=\"response.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b1--\r\n",
+        subject.len()
+    )
+    .unwrap();
+    m.into_bytes()
+}
+
+#[tokio::test]
+async fn replies_are_synced_matched_and_classified_once() {
+    let mail = MailServers::start().await;
+    let (db, guard) = foi_store::testing::sqlite_url();
+    let dir = workspace(Some((mail.smtp_port(), "none")));
+    with_imap_user(dir.path(), mail.imap_port(), "foi@charity.example");
+    let csv = bodies_csv(dir.path(), 7, "in");
+    foi(dir.path(), Some(&db), &["bodies", "import", &csv]).ok();
+    foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC 2026", "--launch", "2026-11-02"]).ok();
+    foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+    foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
+    let status = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+    let r = |code: &str| -> String {
+        status.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["reference"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let box_to = |code: &str| format!("foi+{}@charity.example", r(code));
+    let tag = |code: &str| format!("[FOI ref {}]", r(code));
+    let pdf =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/childrens-palliative-care/definitions.pdf"))
+            .unwrap();
+
+    let bounce = format!(
+        "From: Mail Delivery System <MAILER-DAEMON@shared2.example>\r\nTo: foi@charity.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Date: Mon, 02 Nov 2026 10:05:00 +0000\r\nMessage-ID: <bounce-1@shared2.example>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"r1\"\r\n\r\n\
+         --r1\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
+         --r1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.shared2.example\r\n\r\n\
+         Final-Recipient: rfc822; {addr}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
+         --r1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{r2}.request.0@charity.example>\r\nSubject: Freedom of Information request: CPC 2026 {tag2}\r\n--r1--\r\n",
+        addr = body_address("in", 2),
+        r2 = r("B002"),
+        tag2 = tag("B002"),
+    );
+    let replies: Vec<(&str, Vec<u8>)> = vec![
+        ("bounce", bounce.into_bytes()),
+        (
+            "ack",
+            reply(
+                &body_address("in", 1),
+                &box_to("B001"),
+                &format!("Acknowledgement {}", tag("B001")),
+                "Auto-Submitted: auto-replied\r\n",
+                "Thank you for your request for information, which we received on 2 November 2026. Our ref: FOI 26-1001.\r\nWe will respond within 20 working days.",
+            ),
+        ),
+        (
+            "ooo",
+            reply(
+                &body_address("in", 3),
+                &box_to("B003"),
+                &format!("Automatic reply: Freedom of Information request {}", tag("B003")),
+                "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n",
+                "I am out of the office until Monday with no access to email.",
+            ),
+        ),
+        (
+            "answer",
+            with_pdf(
+                &body_address("in", 4),
+                &box_to("B004"),
+                &format!("RE: Freedom of Information request {}", tag("B004")),
+                "Please find attached our response to your request for information.",
+                &pdf,
+            ),
+        ),
+        (
+            "refusal",
+            reply(
+                &body_address("in", 5),
+                &box_to("B005"),
+                &format!("FOI response {}", tag("B005")),
+                "",
+                "We estimate that the cost of complying with your request would exceed the appropriate limit under section 12 of the Freedom of Information Act. We are therefore refusing your request.",
+            ),
+        ),
+        (
+            "stripped",
+            reply(
+                &body_address("in", 6),
+                &box_to("B006"),
+                "RE: Your request",
+                "",
+                "We do not hold the information you requested.",
+            ),
+        ),
+        (
+            "nhs.net",
+            reply(
+                "icb.foi@nhs.net",
+                "foi@charity.example",
+                "Information request reply",
+                &format!("In-Reply-To: <{}.request.0@charity.example>\r\n", r("B007")),
+                "In response to your request, I can confirm that the answers to your questions are below.",
+            ),
+        ),
+        (
+            "unknown nhs.net",
+            reply(
+                "someone@nhs.net",
+                "foi@charity.example",
+                "Question",
+                "",
+                "Could you tell us more about your charity?",
+            ),
+        ),
+    ];
+    for (_, raw) in &replies {
+        mail.deliver("sender@body.example", "foi@charity.example", raw).await;
+    }
+    mail.wait_for("foi@charity.example", "INBOX", replies.len(), Duration::from_secs(30)).await;
+
+    let first = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+    assert_eq!(first["added"], replies.len(), "{first}");
+    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+    let msgs = list.as_array().unwrap();
+    let by_subject =
+        |needle: &str| msgs.iter().find(|m| m["subject"].as_str().unwrap_or("").contains(needle)).unwrap().clone();
+    let check = |needle: &str, class: &str, request: Option<String>, method: Option<&str>| {
+        let m = by_subject(needle);
+        assert_eq!(m["class"], class, "{needle}: {m}");
+        assert_eq!(m["request"].as_str().map(str::to_string), request, "{needle}: {m}");
+        if let Some(method) = method {
+            assert_eq!(m["match_method"], method, "{needle}: {m}");
+        }
+    };
+    check("Acknowledgement", "acknowledgement", Some(r("B001")), Some("reply_address"));
+    check("Automatic reply", "auto_reply", Some(r("B003")), None);
+    check("Undelivered Mail", "bounce", Some(r("B002")), None);
+    let b = by_subject("Undelivered Mail");
+    assert_eq!(b["bounce"], serde_json::json!({"permanent": true, "address": body_address("in", 2)}), "{b}");
+    check("RE: Freedom", "answer_full", Some(r("B004")), None);
+    check("FOI response [", "refusal", Some(r("B005")), None);
+    check("Your request", "not_held", Some(r("B006")), Some("reply_address"));
+    check("Information request reply", "answer_full", Some(r("B007")), Some("in_reply_to"));
+    check("Question", "unknown", None, None);
+    let answer = by_subject("RE: Freedom");
+    assert_eq!(answer["attachments"][0]["filename"], "response.pdf");
+    assert_eq!(answer["attachments"][0]["extraction"], "ok");
+    assert!(answer["attachments"][0]["text_chars"].as_u64().unwrap() > 100);
+    assert_eq!(by_subject("FOI response [")["exemptions"], serde_json::json!(["s12"]));
+
+    let states = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+    let state = |code: &str| {
+        states.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("B001"), "acknowledged");
+    assert_eq!(state("B002"), "delivery_failed");
+    assert_eq!(state("B003"), "sent", "an out-of-office moves nothing");
+    assert_eq!(state("B004"), "answered_full");
+    assert_eq!(state("B005"), "refused");
+    assert_eq!(state("B006"), "not_held");
+    // The unknown nhs.net message waits in triage; assigning it teaches nothing wrong.
+    let triage = foi(dir.path(), Some(&db), &["triage", "list", "--json"]).ok().json();
+    assert_eq!(triage.as_array().unwrap().len(), 1);
+
+    // A second sync adds nothing.
+    let second = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+    assert_eq!(second["added"], 0, "{second}");
+    // Importing the same messages from files adds nothing either.
+    let files = mail.fetch_all("foi@charity.example", "INBOX").await;
+    for (i, raw) in files.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("m{i}.eml")), raw).unwrap();
+    }
+    let again = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
+    assert_eq!(again["added"], 0, "{again}");
+    guard.remove().await;
+}
