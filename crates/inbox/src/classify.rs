@@ -9,10 +9,14 @@
 //! 1. **Bounce**, from structure and headers only: a delivery-status report (the
 //!    `message/delivery-status` part of a `multipart/report`), an `X-Failed-Recipients` header,
 //!    or a mailer-daemon/postmaster sender (or a bounce-like subject) together with a bounce-like
-//!    subject or text. `permanent` means the sending server gave up (`Action: failed`, a 5.x.x
-//!    status, no "will retry"): the request was not delivered and will not be without action.
-//!    It is *not* sisimai's "hard bounce" (address known bad): a spam-filter rejection or a full
-//!    mailbox (5.7.1, 5.2.2) is permanent here. Temporary: `Action: delayed`, 4.x.x, "will retry".
+//!    subject or text. `permanent` means the sending server gave up: the request was not
+//!    delivered and will not be without action. In a report: `Action: failed` whatever the
+//!    status (a 4.4.7 "expired" after days of retries is final), else the status class; in a
+//!    text: the first 5.x.x/4.x.x or 5xx/4xx code, else "will retry"-like phrases, else
+//!    permanent. It is *not* sisimai's "hard bounce" (address known bad): a spam-filter
+//!    rejection or a full mailbox (5.7.1, 5.2.2) is permanent here. Temporary: `Action:
+//!    delayed`, 4.x.x, "will retry". The address: `Original-Recipient`, else
+//!    `Final-Recipient`, `X-Failed-Recipients`, or the one the text says failed.
 //! 2. **Auto-reply**: `Auto-Submitted: auto-replied`, `X-Autoreply`, `X-Autorespond`,
 //!    `Precedence: auto_reply`, `X-POST-MessageClass: 9; Autoresponder`, a read or delivery
 //!    receipt, or an `auto_reply` rule matching the subject ("Automatic reply:", "Out of
@@ -33,8 +37,10 @@
 //!    No rule but an exemption cited: `refusal`. Nothing at all: `unknown`.
 //!
 //! Exemptions are read from the text and the attachments' text ([`exemptions`]) and reported
-//! for refusals, partial answers, not-held answers and review outcomes (an acknowledgement
-//! saying "if the cost exceeds the limit under section 12..." cites nothing).
+//! for refusals, partial answers, not-held answers and review outcomes. A citation in a
+//! sentence starting with "If" does not count: acknowledgements warn "if the cost exceeds the
+//! limit under section 12...", and replies restate the charity's own request, which says "if
+//! answering would exceed the cost limit in section 12, please contact us".
 
 use std::sync::OnceLock;
 
@@ -136,6 +142,8 @@ struct RawRule {
     unless: Option<String>,
     #[serde(default)]
     weak: bool,
+    #[serde(default)]
+    skip_conditional: bool,
 }
 
 #[derive(Debug)]
@@ -146,6 +154,7 @@ struct Rule {
     pattern: Regex,
     unless: Option<Regex>,
     weak: bool,
+    skip_conditional: bool,
 }
 
 /// A rule that matched: where, and the text around the match.
@@ -209,7 +218,15 @@ impl Classifier {
             };
             let pattern = compile("pattern", &raw.pattern)?;
             let unless = raw.unless.as_deref().map(|u| compile("unless", u)).transpose()?;
-            rules.push(Rule { id, class, fields, pattern, unless, weak: raw.weak });
+            rules.push(Rule {
+                id,
+                class,
+                fields,
+                pattern,
+                unless,
+                weak: raw.weak,
+                skip_conditional: raw.skip_conditional,
+            });
         }
         Ok(Classifier { rules })
     }
@@ -301,7 +318,12 @@ impl Classifier {
             }
             for f in &rule.fields {
                 let hay = f.get(input);
-                if let Some(m) = rule.pattern.find(hay) {
+                let found = if rule.skip_conditional {
+                    rule.pattern.find_iter(hay).find(|m| !conditional(hay, m.start()))
+                } else {
+                    rule.pattern.find(hay)
+                };
+                if let Some(m) = found {
                     let evidence = match f {
                         Field::Subject => format!("Subject: {}", clip(hay, 190)),
                         Field::From => format!("From: {}", clip(hay, 190)),
@@ -405,15 +427,13 @@ fn floor_char(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The sentence (or paragraph line) around `start..end` of `s`, whitespace collapsed, about
-/// 200 characters at most, the match always inside.
-fn sentence_around(s: &str, start: usize, end: usize) -> String {
-    const LOOK: usize = 400;
-    const MAX: usize = 200;
+const LOOK: usize = 400;
+
+/// Where the sentence holding `start` begins: after ". ", "! ", "? " or a blank line (at most
+/// 400 bytes back).
+fn sentence_start(s: &str, start: usize) -> usize {
     let lo = floor_char(s, start.saturating_sub(LOOK));
     let before = &s[lo..start];
-    // A sentence starts after ". ", "! ", "? " or a blank line.
-    let mut from = lo;
     let b = before.as_bytes();
     for i in (0..b.len()).rev() {
         let c = b[i];
@@ -421,10 +441,27 @@ fn sentence_around(s: &str, start: usize, end: usize) -> String {
         if (matches!(c, b'.' | b'!' | b'?') && next_ws && !abbreviation(&before[..i]))
             || (c == b'\n' && before[..i].trim_end_matches([' ', '\t', '\r']).ends_with('\n'))
         {
-            from = lo + i + 1;
-            break;
+            return lo + i + 1;
         }
     }
+    lo
+}
+
+/// Whether the sentence holding `start` is a condition ("If answering would exceed the cost
+/// limit in section 12, please contact us"), as in the text of a request a reply restates.
+fn conditional(s: &str, start: usize) -> bool {
+    let head = s[sentence_start(s, start)..start].trim_start_matches(|c: char| {
+        c.is_whitespace() || c.is_ascii_digit() || matches!(c, '.' | ')' | '(' | '-' | '*' | '•' | '"' | '\'')
+    });
+    head.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("if "))
+        || head.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("if,"))
+}
+
+/// The sentence (or paragraph line) around `start..end` of `s`, whitespace collapsed, about
+/// 200 characters at most, the match always inside.
+fn sentence_around(s: &str, start: usize, end: usize) -> String {
+    const MAX: usize = 200;
+    let from = sentence_start(s, start);
     let hi = floor_char(s, end.saturating_add(LOOK));
     let after = &s[end..hi];
     let mut to = hi;
@@ -559,7 +596,7 @@ fn cited(hay: &str) -> Vec<(usize, usize, Vec<String>)> {
             push(&more[1]);
             end += m.end();
         }
-        if !found.is_empty() {
+        if !found.is_empty() && !conditional(hay, whole.start()) {
             out.push((whole.start(), end, found));
         }
     }
@@ -572,7 +609,9 @@ fn cited(hay: &str) -> Vec<(usize, usize, Vec<String>)> {
                 _ => "r13".to_string(),
             })
             .collect();
-        out.push((whole.start(), whole.end(), found));
+        if !conditional(hay, whole.start()) {
+            out.push((whole.start(), whole.end(), found));
+        }
     }
     out.sort_by_key(|c| c.0);
     out
@@ -1240,6 +1279,33 @@ Question 2: Who signed the contracts?\nAnswer: The names of staff below director
         assert_eq!(c.exemptions, ["s40"]);
     }
 
+    /// Replies often restate the request, whose own text speaks of the cost limit, not holding
+    /// information and 20 working days: none of that may count.
+    const RESTATED_REQUEST: &str = "Thank you for your request dated 3 March 2026, in which you asked:\n\n\
+\"Please provide the information held by Example Council in answer to the questions below.\n\
+1. Does the council commission short breaks for children with life-limiting conditions?\n\
+2. How much did it spend on them in 2024/25?\n\n\
+Where a question asks for a yes or no answer, please start the answer with yes or no. If Example Council does\n\
+not hold the information for a question, please say so for that question and answer the others.\n\n\
+If any part of this request is unclear, or if answering it in full would exceed the cost limit in section 12 of the \
+Act, please contact us as soon as possible so that we can clarify or narrow it, in line with your duty under section \
+16 to provide advice and assistance. If you withhold any information, please tell us which exemption you rely on and \
+why (section 17). We look forward to your reply promptly and in any event within 20 working days of receipt, as \
+section 10 of the Act requires.\"\n\n";
+
+    #[test]
+    fn classify_restated_request_does_not_count() {
+        let text = format!("Dear Ms Patel,\n\n{RESTATED_REQUEST}Our response is as follows:\n1. Yes.\n2. £120,000.\n");
+        let c = check(&input("FOI 2026/55", &text), C::AnswerFull);
+        assert!(c.exemptions.is_empty(), "{:?}", c.exemptions);
+        let text =
+            format!("{RESTATED_REQUEST}Our response is as follows:\n1. Yes.\n2. Withheld under section 43(2).\n");
+        let c = check(&input("FOI 2026/55", &text), C::AnswerPartial);
+        assert_eq!(c.exemptions, ["s43"]);
+        let text = format!("{RESTATED_REQUEST}We do not hold this information.");
+        check(&input("FOI 2026/55", &text), C::NotHeld);
+    }
+
     #[test]
     fn classify_review_outcome() {
         let c = check(
@@ -1486,6 +1552,48 @@ requests to foi@newicb.nhs.example.",
         assert!(c.evidence.contains("we do not hold"));
         let s = "First sentence here. Second one: we do not hold it. Third.";
         assert_eq!(check(&input("x", s), C::NotHeld).evidence, "Second one: we do not hold it.");
+    }
+
+    #[test]
+    fn classify_odd_inputs_do_not_panic() {
+        let h = headers(&[("Auto-Submitted", ""), ("X-Failed-Recipients", "  "), ("", "x"), ("Précédence", "bulk")]);
+        let texts = [
+            "",
+            ".",
+            "If",
+            "if section 12",
+            "s.",
+            "é. é! é? ",
+            "\n\n.\n",
+            "section 12(",
+            "regulation 12(4)(",
+            "…section 40…",
+        ];
+        for t in texts {
+            for ds in [None, Some(""), Some(":\n \n:"), Some("Action: failed\nStatus: x")] {
+                let c = Classifier::builtin().classify(&Input {
+                    subject: t,
+                    from: t,
+                    headers: &h,
+                    content_type: "multipart/report; report-type=delivery-status",
+                    text: t,
+                    attachment_text: t,
+                    delivery_status: ds,
+                });
+                assert_eq!(c.class, C::Bounce, "{t:?} {ds:?}");
+            }
+            let _ = Classifier::builtin().classify(&input(t, t));
+            let _ = exemptions(t);
+        }
+    }
+
+    #[test]
+    fn classify_conditional_sentences() {
+        assert!(conditional("Hello. If the cost exceeds the limit", 20));
+        assert!(conditional("1. If it would exceed section 12", 25));
+        assert!(!conditional("We refuse. The cost, if counted, exceeds", 30));
+        assert!(exemptions("If answering would exceed the cost limit in section 12, please tell us.").is_empty());
+        assert_eq!(exemptions("We are refusing under section 12. If you disagree, ask for a review."), ["s12"]);
     }
 
     #[test]

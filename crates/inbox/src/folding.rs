@@ -383,6 +383,29 @@ request\n\nDear Council,\nUnder the Freedom of Information Act...";
     }
 
     #[test]
+    fn folding_odd_inputs_do_not_panic() {
+        let stars = "*".repeat(5000);
+        let odd = [
+            "\r",
+            "\n\n\n",
+            ">",
+            "> a\n>\n> b",
+            "On x wrote:",
+            "On 3 Mar 2026 someone wrote:",
+            "ééé Disclaimer\n**********\nconfidential",
+            "日本語のDisclaimer \n--------\nvirus ------",
+            "From: a\nSent: b\nTo: c",
+            "________________________________\nFrom: x@y.example\nSent: now\nSubject: s",
+            stars.as_str(),
+            "\u{feff}>>> a >>>",
+        ];
+        for t in odd {
+            let (out, _) = fold_quoted(t);
+            assert!(out.len() < t.len() + 100, "{t:?} -> {out:?}");
+        }
+    }
+
+    #[test]
     fn folding_alaveteli_examples() {
         let dir = corpus().join("alaveteli/folding");
         let mut total = 0;

@@ -53,31 +53,58 @@ fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The part of a message after its header: the same message fetched over IMAP or read from an
+/// exported file may differ only in trace headers a server added.
+fn body_of(raw: &[u8]) -> &[u8] {
+    let raw = parse::without_mbox_line(raw);
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| &raw[i + 4..])
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| &raw[i + 2..]))
+        .unwrap_or(raw)
+}
+
 impl Ingestor<'_> {
+    /// A message already held: only remember where else it was seen.
+    async fn duplicate(
+        &self,
+        id: i64,
+        p: &parse::Parsed,
+        hash: &str,
+        dedup_key: Option<String>,
+        location: Option<(&str, u32, u32)>,
+    ) -> Result<Outcome> {
+        if location.is_some() {
+            let dup = NewMessage {
+                direction: "incoming".into(),
+                message_id: p.message_id.clone(),
+                content_hash: hash.to_string(),
+                dedup_key,
+                ..Default::default()
+            };
+            self.store.store_incoming(&dup, location).await?;
+        }
+        Ok(Outcome { id, new: false, class: String::new(), matched: None, moved_to: None, parse_error: None })
+    }
+
     /// Ingests one raw message read from `source`; `location` is its IMAP folder,
     /// UIDVALIDITY and UID when it came from IMAP.
     pub async fn ingest(&self, raw: &[u8], source: &str, location: Option<(&str, u32, u32)>) -> Result<Outcome> {
         let hash = sha256_hex(raw);
         let p = parse::parse(raw);
+        let mut dedup_key = None;
         if let Some(id) = self.store.find_incoming(p.message_id.as_deref(), &hash).await? {
-            // Already held: only remember where else it was seen.
-            if location.is_some() {
-                let dup = NewMessage {
-                    direction: "incoming".into(),
-                    message_id: p.message_id.clone(),
-                    content_hash: hash.clone(),
-                    ..Default::default()
-                };
-                self.store.store_incoming(&dup, location).await?;
+            let held = self.store.message_raw(id).await?;
+            if p.message_id.is_none() || body_of(&held) == body_of(raw) {
+                return self.duplicate(id, &p, &hash, None, location).await;
             }
-            return Ok(Outcome {
-                id,
-                new: false,
-                class: String::new(),
-                matched: None,
-                moved_to: None,
-                parse_error: None,
-            });
+            // A different message reusing a Message-ID already held: keep it too, under its
+            // Message-ID and its hash.
+            let key = format!("incoming:mid:{}:sha256:{hash}", p.message_id.as_deref().unwrap_or(""));
+            if let Some(id) = self.store.find_incoming_key(&key).await? {
+                return self.duplicate(id, &p, &hash, Some(key), location).await;
+            }
+            dedup_key = Some(key);
         }
         let mut attachments = Vec::with_capacity(p.attachments.len());
         let mut attachment_text = String::new();
@@ -133,6 +160,7 @@ impl Ingestor<'_> {
             parse_error: p.parse_error.clone(),
             received_at: Some(Utc::now()),
             source: Some(source.to_string()),
+            dedup_key,
         };
         let (id, new) = self.store.store_incoming(&msg, location).await?;
         let mut moved_to = None;

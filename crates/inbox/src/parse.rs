@@ -228,7 +228,7 @@ fn walk(part: &ParsedMail, p: &mut Parsed, texts: &mut Texts, depth: u32) {
         }
         "text/html" if !is_attachment && name.is_none() && texts.html.is_none() => {
             let html = part.get_body().unwrap_or_else(|_| String::from_utf8_lossy(&bytes()).into_owned());
-            texts.html = Some(html_text(&html));
+            texts.html = Some(extract::html_to_text(&html));
         }
         _ => {
             if name.is_some() || is_attachment || !mime.starts_with("text/") {
@@ -240,30 +240,4 @@ fn walk(part: &ParsedMail, p: &mut Parsed, texts: &mut Texts, depth: u32) {
             }
         }
     }
-}
-
-/// Readable text from an HTML body: scripts and styles dropped, block ends as new lines,
-/// common entities decoded.
-fn html_text(html: &str) -> String {
-    static RES: std::sync::OnceLock<[regex::Regex; 3]> = std::sync::OnceLock::new();
-    let [hidden, blocks, tags] = RES.get_or_init(|| {
-        let re = |p: &str| regex::Regex::new(p).unwrap_or_else(|_| unreachable!());
-        [
-            re(r"(?is)<(script|style|head)\b.*?</(script|style|head)\s*>"),
-            re(r"(?i)<(br|/p|/div|/tr|/li|/h[1-6]|/table)\b[^>]*>"),
-            re(r"(?s)<[^>]*>"),
-        ]
-    });
-    let s = hidden.replace_all(html, "");
-    let s = blocks.replace_all(&s, "\n");
-    let s = tags.replace_all(&s, "");
-    let s = s
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&rsquo;", "\u{2019}")
-        .replace("&amp;", "&");
-    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
 }

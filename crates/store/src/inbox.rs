@@ -201,6 +201,11 @@ impl Store {
             .collect())
     }
 
+    /// The incoming message held under a deduplication key.
+    pub async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>> {
+        Ok(message::Entity::find().filter(message::Column::DedupKey.eq(key)).one(&self.db).await?.map(|m| m.id))
+    }
+
     /// An incoming message already held with this Message-ID or content hash.
     pub async fn find_incoming(&self, message_id: Option<&str>, content_hash: &str) -> Result<Option<i64>> {
         let key = match message_id {

@@ -58,6 +58,9 @@ pub struct NewMessage {
     pub received_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Where it was read from (a file path, `imap:FOLDER`).
     pub source: Option<String>,
+    /// Overrides the deduplication key (direction + Message-ID, or content hash): for a
+    /// different message that reuses a Message-ID already held.
+    pub dedup_key: Option<String>,
 }
 
 /// An attachment to store with its message.
@@ -159,8 +162,14 @@ pub(crate) async fn append_event<C: ConnectionTrait>(
 
 /// Inserts a message with its raw bytes and attachments inside the caller's transaction,
 /// unless it is already held (then returns its id and `false`).
+/// Text as every backend can store it: PostgreSQL's text cannot hold NUL characters, which
+/// broken mail carries. (Raw bytes are stored untouched.)
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|s| if s.contains('\0') { s.replace('\0', "") } else { s.clone() })
+}
+
 pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) -> Result<(i64, bool)> {
-    let key = dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash);
+    let key = m.dedup_key.clone().unwrap_or_else(|| dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash));
     if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(txn).await? {
         return Ok((existing.id, false));
     }
@@ -169,28 +178,28 @@ pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) 
         direction: Set(m.direction.clone()),
         kind: Set(m.kind.clone()),
         dedup_key: Set(key),
-        message_id: Set(m.message_id.clone()),
+        message_id: Set(clean(&m.message_id)),
         content_hash: Set(m.content_hash.clone()),
         raw_size: Set(m.raw.len() as i64),
-        from_addr: Set(m.from_addr.clone()),
-        to_addrs: Set(m.to_addrs.clone()),
-        subject: Set(m.subject.clone()),
+        from_addr: Set(clean(&m.from_addr)),
+        to_addrs: Set(clean(&m.to_addrs)),
+        subject: Set(clean(&m.subject)),
         date: Set(m.date),
-        in_reply_to: Set(m.in_reply_to.clone()),
-        references: Set(m.references.clone()),
-        body_text: Set(m.body_text.clone()),
+        in_reply_to: Set(clean(&m.in_reply_to)),
+        references: Set(clean(&m.references)),
+        body_text: Set(clean(&m.body_text)),
         outbox_state: Set(m.outbox_state.clone()),
         class: Set(m.class.clone()),
-        class_evidence: Set(m.class_evidence.clone()),
+        class_evidence: Set(clean(&m.class_evidence)),
         class_set_by: Set(m.class.as_ref().map(|_| "inbox".to_string())),
         exemptions: Set((!m.exemptions.is_empty()).then(|| serde_json::to_string(&m.exemptions).unwrap_or_default())),
-        bounce_address: Set(m.bounce_address.clone()),
+        bounce_address: Set(clean(&m.bounce_address)),
         bounce_permanent: Set(m.bounce_permanent),
         match_method: Set(m.match_method.clone()),
         match_confidence: Set(m.match_confidence),
-        parse_error: Set(m.parse_error.clone()),
+        parse_error: Set(clean(&m.parse_error)),
         received_at: Set(m.received_at),
-        source: Set(m.source.clone()),
+        source: Set(clean(&m.source)),
         attempts: Set(0),
         created_at: Set(now()),
         ..Default::default()
@@ -203,13 +212,13 @@ pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) 
             message_id: Set(row.id),
             ordinal: Set(i as i32),
             parent_id: Set(None),
-            filename: Set(a.filename.clone()),
+            filename: Set(clean(&a.filename)),
             content_type: Set(a.content_type.clone()),
             size: Set(a.content.len() as i64),
             sha256: Set(a.sha256.clone()),
             extraction: Set(a.extraction.clone()),
-            extraction_error: Set(a.extraction_error.clone()),
-            text: Set(a.text.clone()),
+            extraction_error: Set(clean(&a.extraction_error)),
+            text: Set(clean(&a.text)),
             ..Default::default()
         }
         .insert(txn)

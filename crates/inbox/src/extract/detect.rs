@@ -54,7 +54,10 @@ pub(crate) fn kind(filename: Option<&str>, content_type: &str, bytes: &[u8]) -> 
         Some(Magic::PdfLater) => Kind::Pdf,
         Some(Magic::Zip) => Kind::Zip(hint),
         Some(Magic::Ole) => match hint {
-            None | Some(Hint::Xls | Hint::Xlsx | Hint::Xlsb | Hint::Ods | Hint::Csv | Hint::Zip) => Kind::Ole(hint),
+            // Docx too: a password-protected DOCX is an OLE file (reported as such).
+            None | Some(Hint::Xls | Hint::Xlsx | Hint::Xlsb | Hint::Ods | Hint::Csv | Hint::Zip | Hint::Docx) => {
+                Kind::Ole(hint)
+            }
             _ => Kind::Unsupported,
         },
         Some(Magic::Rtf) => Kind::Rtf,
@@ -197,10 +200,9 @@ fn sniff(bytes: &[u8]) -> Option<Magic> {
         Some(Magic::Ole)
     } else if bytes.starts_with(b"{\\rtf") {
         Some(Magic::Rtf)
-    } else if let Some(at) = bytes[..bytes.len().min(1024)].windows(5).position(|w| w == b"%PDF-") {
-        Some(if bytes[..at].iter().all(u8::is_ascii_whitespace) { Magic::Pdf } else { Magic::PdfLater })
     } else {
-        None
+        let at = bytes[..bytes.len().min(1024)].windows(5).position(|w| w == b"%PDF-")?;
+        Some(if bytes[..at].iter().all(u8::is_ascii_whitespace) { Magic::Pdf } else { Magic::PdfLater })
     }
 }
 

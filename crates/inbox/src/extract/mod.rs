@@ -174,6 +174,9 @@ async fn extract_at(filename: Option<&str>, content_type: &str, bytes: &[u8], ct
                 Ok(owned) => owned,
                 Err(failed) => return failed,
             };
+            if office::is_encrypted_ooxml(&owned) {
+                return Extraction::Failed("the document is password-protected".to_string());
+            }
             let max = ctx.limits.max_text_chars;
             match blocking("XLS reader", ctx, move || office::spreadsheet(&owned, office::Sheet::Xls, max)).await {
                 Ok(text) => Extraction::Ok(text),

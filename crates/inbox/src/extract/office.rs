@@ -267,6 +267,13 @@ fn wants_text(names: &XmlNames, in_text: usize, in_paragraph: usize) -> bool {
     if names.text.is_empty() { in_paragraph > 0 } else { in_text > 0 }
 }
 
+/// An OLE file holding an encrypted Office Open XML document (a password-protected DOCX or
+/// XLSX is stored that way): it has an "EncryptedPackage" stream.
+pub(crate) fn is_encrypted_ooxml(ole: &[u8]) -> bool {
+    let name: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    ole.windows(name.len()).any(|w| w == name.as_slice())
+}
+
 /// Every sheet of a workbook: "Sheet: NAME", then a line per non-empty row with its cells
 /// separated by tabs, then a blank line.
 pub(crate) fn spreadsheet(bytes: &[u8], kind: Sheet, max_chars: usize) -> Result<String, String> {
@@ -536,6 +543,15 @@ pub(crate) mod tests {
             extract_text(Some("r.ods"), "application/vnd.oasis.opendocument.spreadsheet", &ods, &Limits::default())
                 .await;
         assert!(got.error().unwrap().starts_with("not a readable ODS file"), "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn password_protected_documents_fail_with_that_reason() {
+        let mut ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+        ole.resize(1024, 0);
+        ole.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        let got = extract_text(Some("protected.xlsx"), XLSX_TYPE, &ole, &Limits::default()).await;
+        assert_eq!(got, Extraction::Failed("the document is password-protected".into()));
     }
 
     #[test]
