@@ -10,7 +10,7 @@ use crate::util::{bodies_csv, body_address, foi, with_imap_user, workspace};
 fn reply(from: &str, to: &str, subject: &str, extra_headers: &str, body: &str) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Tue, 17 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{}@body.example>\r\n{extra_headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
-        subject.len() * 7919 + body.len()
+        subject.bytes().chain(body.bytes()).fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
     )
     .into_bytes()
 }
@@ -211,4 +211,62 @@ async fn replies_are_synced_matched_and_classified_once() {
     let again = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
     assert_eq!(again["added"], 0, "{again}");
     guard.remove().await;
+}
+
+#[tokio::test]
+async fn a_sync_killed_mid_way_loses_and_duplicates_nothing() {
+    let mail = MailServers::start().await;
+    for (point, hit) in [("ingest_before_store", 3), ("ingest_after_store", 5)] {
+        let user = format!("{point}@charity.example");
+        let (db, guard) = foi_store::testing::sqlite_url();
+        let dir = workspace(None);
+        with_imap_user(dir.path(), mail.imap_port(), &user);
+        for i in 0..8 {
+            let raw = reply(
+                "someone@council.example",
+                &user,
+                &format!("Reply number {i}"),
+                "",
+                "We do not hold the information.",
+            );
+            mail.deliver("someone@council.example", &user, &raw).await;
+        }
+        mail.wait_for(&user, "INBOX", 8, Duration::from_secs(30)).await;
+        let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+            .current_dir(dir.path())
+            .env("FOI_DATABASE_URL", &db)
+            .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
+            .args(["inbox", "sync"])
+            .output()
+            .unwrap();
+        assert!(!crash.status.success(), "{point} should have crashed");
+        foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
+        foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
+        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        let mut subjects: Vec<String> =
+            list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
+        subjects.sort();
+        let expected: Vec<String> = (0..8).map(|i| format!("Reply number {i}")).collect();
+        assert_eq!(subjects, expected, "{point}: every message exactly once");
+        guard.remove().await;
+    }
+}
+
+#[test]
+fn a_pdf_the_extractor_cannot_read_is_recorded_and_the_batch_completes() {
+    let dir = workspace(None);
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let mut corrupt = b"%PDF-1.7\n".to_vec();
+    corrupt.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(dir.path().join("a.eml"), reply("a@x.example", "foi@charity.example", "First", "", "We do not hold the information.")).unwrap();
+    std::fs::write(dir.path().join("b.eml"), with_pdf("b@x.example", "foi@charity.example", "Broken PDF", "See attached.", &corrupt)).unwrap();
+    std::fs::write(dir.path().join("c.eml"), b"\xff\xfe not a message at all \x00\x01").unwrap();
+    let run = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
+    assert_eq!(run["added"], 3, "{run}");
+    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+    let broken = list.as_array().unwrap().iter().find(|m| m["subject"] == "Broken PDF").unwrap();
+    let att = &broken["attachments"][0];
+    assert_eq!(att["extraction"], "failed", "{att}");
+    assert!(att["extraction_error"].as_str().unwrap().starts_with("could not extract: "), "{att}");
+    assert_eq!(list.as_array().unwrap().len(), 3);
 }

@@ -162,7 +162,9 @@ impl Ingestor<'_> {
             source: Some(source.to_string()),
             dedup_key,
         };
+        foi_store::fault::point("ingest_before_store");
         let (id, new) = self.store.store_incoming(&msg, location).await?;
+        foi_store::fault::point("ingest_after_store");
         let mut moved_to = None;
         if new && let Some(m) = &matched {
             if m.method != "case_reference" {

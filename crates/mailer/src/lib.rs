@@ -7,7 +7,7 @@
 
 pub mod compose;
 pub mod context;
-mod fault;
+
 pub mod outbox;
 pub mod pacing;
 pub mod round;

@@ -13,9 +13,10 @@ use serde::Serialize;
 use futures_util::TryStreamExt;
 use tokio::sync::Mutex;
 
+use crate::Result;
 use crate::pacing::{Pacer, Pacing};
 use crate::transport::{SendOutcome, Transport};
-use crate::{Result, fault};
+use foi_store::fault;
 
 /// Where sent messages are also filed (the IMAP Sent folder), and where a message of
 /// unknown outcome is looked for.

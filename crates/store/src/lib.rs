@@ -5,6 +5,7 @@
 
 mod bodies;
 mod entity;
+pub mod fault;
 mod inbox;
 mod outbox;
 mod requests;

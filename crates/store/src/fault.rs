@@ -1,6 +1,7 @@
-//! Fault injection for the crash tests: `FOI_FAULT_INJECT=POINT:N` aborts the process (as
-//! a kill would) the Nth time sending reaches POINT (`before_smtp`, `after_smtp`,
-//! `before_commit`). Unset, it does nothing.
+//! Fault injection for the crash tests of sending and ingest: `FOI_FAULT_INJECT=POINT:N`
+//! aborts the process (as a kill would) the Nth time it reaches POINT: `before_smtp`,
+//! `after_smtp`, `before_commit` (sending), `ingest_before_store`, `ingest_after_store`
+//! (ingest). Unset, it does nothing.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +10,7 @@ static PLAN: OnceLock<Option<(String, usize)>> = OnceLock::new();
 static HITS: AtomicUsize = AtomicUsize::new(0);
 
 /// Marks a point in sending where a crash is tested.
-pub(crate) fn point(name: &str) {
+pub fn point(name: &str) {
     let plan = PLAN.get_or_init(|| {
         let v = std::env::var("FOI_FAULT_INJECT").ok()?;
         let (p, n) = v.split_once(':')?;
