@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use foi_testkit::MailServers;
 
-use crate::util::{bodies_csv, body_address, foi, with_imap_user, workspace};
+use crate::util::{bodies_csv, body_address, foi, with_imap_user, workspace, xlsx};
 
 fn reply(from: &str, to: &str, subject: &str, extra_headers: &str, body: &str) -> Vec<u8> {
     format!(
@@ -16,10 +16,13 @@ fn reply(from: &str, to: &str, subject: &str, extra_headers: &str, body: &str) -
 }
 
 fn with_pdf(from: &str, to: &str, subject: &str, body: &str, pdf: &[u8]) -> Vec<u8> {
-    use std::fmt::Write;
+    with_attachments(from, to, subject, body, &[("response.pdf", "application/pdf", pdf)])
+}
+
+fn base64(bytes: &[u8]) -> String {
     let mut b64 = String::new();
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (i, c) in pdf.chunks(3).enumerate() {
+    for (i, c) in bytes.chunks(3).enumerate() {
         let n =
             (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         for k in 0..4 {
@@ -29,13 +32,23 @@ fn with_pdf(from: &str, to: &str, subject: &str, body: &str, pdf: &[u8]) -> Vec<
             b64.push_str("\r\n");
         }
     }
-    let mut m = String::new();
-    write!(
-        m,
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Wed, 18 Nov 2026 10:00:00 +0000\r\nMessage-ID: <answer-{}@body.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--b1\r\nContent-Type: application/pdf; name=\"response.pdf\"\r\nContent-Disposition: attachment; filename=\"response.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--b1--\r\n",
-        subject.len()
-    )
-    .unwrap();
+    b64
+}
+
+/// A reply with a text part and attachments (name, content type, bytes).
+fn with_attachments(from: &str, to: &str, subject: &str, body: &str, files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut m = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Wed, 18 Nov 2026 10:00:00 +0000\r\nMessage-ID: <answer-{}-{}@body.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        subject.len(),
+        files.len()
+    );
+    for (name, ct, bytes) in files {
+        m.push_str(&format!(
+            "--b1\r\nContent-Type: {ct}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            base64(bytes)
+        ));
+    }
+    m.push_str("--b1--\r\n");
     m.into_bytes()
 }
 
@@ -59,6 +72,8 @@ async fn replies_are_synced_matched_and_classified_once() {
     };
     let box_to = |code: &str| format!("foi+{}@charity.example", r(code));
     let tag = |code: &str| format!("[FOI ref {}]", r(code));
+    let sheet =
+        xlsx(&[&["Service", "Commissioned"], &["Community children's nursing", "Yes"], &["Out of hours", "No"]]);
     let pdf =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/childrens-palliative-care/definitions.pdf"))
             .unwrap();
@@ -99,12 +114,15 @@ async fn replies_are_synced_matched_and_classified_once() {
         ),
         (
             "answer",
-            with_pdf(
+            with_attachments(
                 &body_address("in", 4),
                 &box_to("B004"),
                 &format!("RE: Freedom of Information request {}", tag("B004")),
                 "Please find attached our response to your request for information.",
-                &pdf,
+                &[
+                    ("response.pdf", "application/pdf", &pdf),
+                    ("services.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &sheet),
+                ],
             ),
         ),
         (
@@ -181,6 +199,10 @@ async fn replies_are_synced_matched_and_classified_once() {
     assert_eq!(answer["attachments"][0]["filename"], "response.pdf");
     assert_eq!(answer["attachments"][0]["extraction"], "ok");
     assert!(answer["attachments"][0]["text_chars"].as_u64().unwrap() > 100);
+    assert_eq!(answer["attachments"][1]["filename"], "services.xlsx", "{answer}");
+    assert_eq!(answer["attachments"][1]["extraction"], "ok", "{answer}");
+    let shown = foi(dir.path(), Some(&db), &["messages", "show", &answer["id"].to_string()]).ok().stdout;
+    assert!(shown.contains("Community children's nursing\tYes"), "{shown}");
     assert_eq!(by_subject("FOI response [")["exemptions"], serde_json::json!(["s12"]));
 
     let states = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
@@ -258,8 +280,16 @@ fn a_pdf_the_extractor_cannot_read_is_recorded_and_the_batch_completes() {
     let (db, _guard) = foi_store::testing::sqlite_url();
     let mut corrupt = b"%PDF-1.7\n".to_vec();
     corrupt.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
-    std::fs::write(dir.path().join("a.eml"), reply("a@x.example", "foi@charity.example", "First", "", "We do not hold the information.")).unwrap();
-    std::fs::write(dir.path().join("b.eml"), with_pdf("b@x.example", "foi@charity.example", "Broken PDF", "See attached.", &corrupt)).unwrap();
+    std::fs::write(
+        dir.path().join("a.eml"),
+        reply("a@x.example", "foi@charity.example", "First", "", "We do not hold the information."),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.eml"),
+        with_pdf("b@x.example", "foi@charity.example", "Broken PDF", "See attached.", &corrupt),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("c.eml"), b"\xff\xfe not a message at all \x00\x01").unwrap();
     let run = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
     assert_eq!(run["added"], 3, "{run}");
