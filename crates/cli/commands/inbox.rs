@@ -28,7 +28,7 @@ pub enum InboxCmd {
     },
     /// Pull new mail from the configured IMAP folders (remembering UIDVALIDITY and the last UID).
     Sync {
-        /// Stay connected and ingest new mail as it arrives (checks every 30 seconds).
+        /// Keep going: check every 30 seconds, retrying with backoff when the server fails.
         #[arg(long)]
         watch: bool,
         #[arg(long)]
@@ -172,14 +172,31 @@ impl InboxCmd {
                 }
                 report(&outcomes, &failures, json)?;
             }
-            InboxCmd::Sync { watch, json } => loop {
+            InboxCmd::Sync { watch: false, json } => {
                 let (outcomes, failures) = sync_once(ctx, &store, &ing).await?;
                 report(&outcomes, &failures, json)?;
-                if !watch {
-                    break;
+            }
+            InboxCmd::Sync { watch: true, json } => {
+                // Stay at it: a lost connection or a server that is down is retried with a
+                // growing wait (5 s, doubling, at most 5 minutes), never given up on.
+                let mut backoff = Duration::from_secs(5);
+                loop {
+                    match sync_once(ctx, &store, &ing).await {
+                        Ok((outcomes, failures)) => {
+                            if !outcomes.is_empty() || !failures.is_empty() {
+                                report(&outcomes, &failures, json)?;
+                            }
+                            backoff = Duration::from_secs(5);
+                            tokio::time::sleep(Duration::from_secs(30)).await;
+                        }
+                        Err(e) => {
+                            eprintln!("warning: sync failed: {e:#}; trying again in {} s", backoff.as_secs());
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(300));
+                        }
+                    }
                 }
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            },
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
