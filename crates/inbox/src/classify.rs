@@ -393,19 +393,7 @@ fn nonempty(s: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Small text helpers.
 
-fn re(p: &str) -> Regex {
-    // Only called with the literal patterns of this file, all covered by tests.
-    Regex::new(p).unwrap_or_else(|e| unreachable!("built-in regex {p}: {e}"))
-}
-
-macro_rules! static_re {
-    ($name:ident, $p:expr) => {
-        fn $name() -> &'static Regex {
-            static R: OnceLock<Regex> = OnceLock::new();
-            R.get_or_init(|| re($p))
-        }
-    };
-}
+use crate::re;
 
 /// At most `max` characters of `s` with whitespace collapsed, "…" when cut.
 fn clip(s: &str, max: usize) -> String {

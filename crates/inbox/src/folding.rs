@@ -23,19 +23,7 @@ use regex::Regex;
 /// The marker a folded section is replaced by.
 pub const MARKER: &str = "FOLDED_QUOTED_SECTION";
 
-fn re(p: &str) -> Regex {
-    // Only called with the literal patterns of this file, all covered by tests.
-    Regex::new(p).unwrap_or_else(|e| unreachable!("built-in regex {p}: {e}"))
-}
-
-macro_rules! static_re {
-    ($name:ident, $p:expr) => {
-        fn $name() -> &'static Regex {
-            static R: OnceLock<Regex> = OnceLock::new();
-            R.get_or_init(|| re($p))
-        }
-    };
-}
+use crate::re;
 
 /// The new text of a reply and whether anything was folded. Quoted parts (lines starting with
 /// ">", "On ... wrote:", "-----Original Message-----", "From: ... Sent: ... To: ...

@@ -4,6 +4,21 @@
 
 #![forbid(unsafe_code)]
 
+/// A regex from a pattern written in this crate (every one is exercised by tests).
+pub(crate) fn re(p: &str) -> regex::Regex {
+    regex::Regex::new(p).unwrap_or_else(|e| unreachable!("built-in regex {p}: {e}"))
+}
+
+/// `static_re!(name, "pattern")` defines `fn name() -> &'static Regex`, compiled once.
+macro_rules! static_re {
+    ($name:ident, $p:expr) => {
+        fn $name() -> &'static ::regex::Regex {
+            static R: ::std::sync::OnceLock<::regex::Regex> = ::std::sync::OnceLock::new();
+            R.get_or_init(|| $crate::re($p))
+        }
+    };
+}
+
 pub mod classify;
 pub mod extract;
 pub mod folding;
