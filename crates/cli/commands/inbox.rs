@@ -125,14 +125,14 @@ async fn sync_once(
     let failures = Vec::new();
     for folder in folders {
         let remembered = store.folder_state(&folder).await?;
-        let (uidvalidity, _) = session.uids_after(&folder, 0).await.map(|(v, u)| (v, u.len()))?;
+        let mut after = remembered.map(|(_, last)| last).unwrap_or(0);
+        let (mut uidvalidity, mut uids) = session.uids_after(&folder, after).await?;
         // A changed UIDVALIDITY means the UIDs were renumbered: read the whole folder again
         // (deduplication keeps it from adding anything twice).
-        let after = match remembered {
-            Some((v, last)) if v == uidvalidity => last,
-            _ => 0,
-        };
-        let (uidvalidity, uids) = session.uids_after(&folder, after).await?;
+        if remembered.is_some_and(|(v, _)| v != uidvalidity) && after > 0 {
+            after = 0;
+            (uidvalidity, uids) = session.uids_after(&folder, 0).await?;
+        }
         let mut last = after;
         for chunk in uids.chunks(50) {
             for (uid, raw) in session.fetch_raw(&folder, chunk).await? {

@@ -5,11 +5,8 @@
 //! or its domain unless shared (nhs.net...), when it belongs to exactly one body with exactly
 //! one open request. Every match records its method and confidence.
 
-use std::sync::OnceLock;
-
 use foi_core::Reference;
 use foi_store::Store;
-use regex::Regex;
 use serde::Serialize;
 
 use crate::Result;
@@ -42,17 +39,13 @@ pub const SHARED_DOMAINS: &[&str] = &[
     "infreemation.co.uk",
 ];
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| unreachable!("the pattern is a constant")))
-}
-
 /// The body's own case references in a subject or text (`FOI 12345`, `Our ref: ABC/2026/123`).
 pub fn case_references(text: &str) -> Vec<String> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let r = re(
-        &RE,
-        r"(?i)\b(?:our ref(?:erence)?|case (?:ref(?:erence)?|number)|request (?:ref(?:erence)?|number)|ref(?:erence)? (?:no|number))[.:\s]*([A-Z0-9][A-Z0-9/\-]{3,24})|\b((?:FOI|FOIA|EIR|FOISA)[\s\-/]?\d{2,}(?:[\-/]\d+)*)\b",
+    static_re!(
+        case_reference_re,
+        r"(?i)\b(?:our ref(?:erence)?|case (?:ref(?:erence)?|number)|request (?:ref(?:erence)?|number)|ref(?:erence)? (?:no|number))[.:\s]*([A-Z0-9][A-Z0-9/\-]{3,24})|\b((?:FOI|FOIA|EIR|FOISA)[\s\-/]?\d{2,}(?:[\-/]\d+)*)\b"
     );
+    let r = case_reference_re();
     let mut out: Vec<String> = r
         .captures_iter(text)
         .filter_map(|c| c.get(1).or(c.get(2)))
@@ -125,8 +118,8 @@ pub async fn find(store: &Store, p: &Parsed) -> Result<Option<Match>> {
         }
     }
     // 3. The token in the subject, then the body.
-    static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let token_re = re(&TOKEN, r"(?i)FOI\s*ref\.?\s*:?\s*([0-9a-z][0-9a-z \-]{4,14}[0-9a-z])");
+    static_re!(token_re, r"(?i)FOI\s*ref\.?\s*:?\s*([0-9a-z][0-9a-z \-]{4,14}[0-9a-z])");
+    let token_re = token_re();
     for (text, base, conf_scale) in
         [(p.subject.as_str(), "subject_token", 0.95), (p.full_text.as_str(), "body_token", 0.85)]
     {

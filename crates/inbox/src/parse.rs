@@ -56,10 +56,8 @@ fn ids(s: &str) -> Vec<String> {
 
 /// Addresses in a header value, by a forgiving pattern (broken headers included).
 fn addresses(value: &str) -> Vec<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"[A-Za-z0-9._%+\-=]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}").unwrap_or_else(|_| unreachable!())
-    });
+    static_re!(address_re, r"[A-Za-z0-9._%+\-=]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}");
+    let re = address_re();
     re.find_iter(value).map(|m| m.as_str().to_ascii_lowercase()).collect()
 }
 
