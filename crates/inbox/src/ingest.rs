@@ -7,7 +7,7 @@ use foi_core::{MessageClass, Named, RequestState};
 use foi_store::{NewAttachment, NewMessage, Store};
 use serde::Serialize;
 
-use crate::classify::{Classifier, Input};
+use crate::classify::{Classification, Classifier, Input};
 use crate::extract::{self, Limits};
 use crate::matching::{self, Match};
 use crate::{Result, parse};
@@ -39,6 +39,56 @@ pub fn state_for(class: MessageClass, permanent_bounce: bool) -> Option<RequestS
         MessageClass::ReviewOutcome => InternalReviewAnswered,
         _ => return None,
     })
+}
+
+/// A message read and judged, before it is matched and stored.
+#[derive(Debug)]
+pub struct Examined {
+    pub parsed: parse::Parsed,
+    /// Every attachment with the outcome of reading its text.
+    pub attachments: Vec<NewAttachment>,
+    pub classification: Classification,
+}
+
+/// Parses a raw message, reads its attachments' text (within `limits`) and classifies it.
+/// Touches no store: the ingest pipeline's first half, also used to check simulated replies.
+pub async fn examine(raw: &[u8], classifier: &Classifier, limits: &Limits) -> Examined {
+    examine_parsed(parse::parse(raw), classifier, limits).await
+}
+
+async fn examine_parsed(p: parse::Parsed, classifier: &Classifier, limits: &Limits) -> Examined {
+    let mut attachments = Vec::with_capacity(p.attachments.len());
+    let mut attachment_text = String::new();
+    for a in &p.attachments {
+        let e = if limits.read_attachments {
+            extract::extract_text(a.filename.as_deref(), &a.content_type, &a.bytes, limits).await
+        } else {
+            extract::Extraction::Unsupported
+        };
+        if let Some(t) = e.text() {
+            attachment_text.push_str(t);
+            attachment_text.push('\n');
+        }
+        attachments.push(NewAttachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            sha256: sha256_hex(&a.bytes),
+            content: a.bytes.clone(),
+            extraction: e.status().to_string(),
+            extraction_error: e.error().map(|m| format!("could not extract: {m}")),
+            text: e.text().map(str::to_string),
+        });
+    }
+    let classification = classifier.classify(&Input {
+        subject: &p.subject,
+        from: p.from.as_deref().unwrap_or(""),
+        headers: &p.headers,
+        content_type: &p.content_type,
+        text: &p.text,
+        attachment_text: &attachment_text,
+        delivery_status: p.delivery_status.as_deref(),
+    });
+    Examined { parsed: p, attachments, classification }
 }
 
 /// Ingests messages into a store.
@@ -106,33 +156,8 @@ impl Ingestor<'_> {
             }
             dedup_key = Some(key);
         }
-        let mut attachments = Vec::with_capacity(p.attachments.len());
-        let mut attachment_text = String::new();
-        for a in &p.attachments {
-            let e = extract::extract_text(a.filename.as_deref(), &a.content_type, &a.bytes, &self.limits).await;
-            if let Some(t) = e.text() {
-                attachment_text.push_str(t);
-                attachment_text.push('\n');
-            }
-            attachments.push(NewAttachment {
-                filename: a.filename.clone(),
-                content_type: a.content_type.clone(),
-                sha256: sha256_hex(&a.bytes),
-                content: a.bytes.clone(),
-                extraction: e.status().to_string(),
-                extraction_error: e.error().map(|m| format!("could not extract: {m}")),
-                text: e.text().map(str::to_string),
-            });
-        }
-        let c = self.classifier.classify(&Input {
-            subject: &p.subject,
-            from: p.from.as_deref().unwrap_or(""),
-            headers: &p.headers,
-            content_type: &p.content_type,
-            text: &p.text,
-            attachment_text: &attachment_text,
-            delivery_status: p.delivery_status.as_deref(),
-        });
+        let Examined { parsed: p, attachments, classification: c } =
+            examine_parsed(p, self.classifier, &self.limits).await;
         let matched = matching::find(self.store, &p).await?;
         let msg = NewMessage {
             request_id: matched.as_ref().map(|m| m.request_id),

@@ -27,7 +27,7 @@ pub mod matching;
 pub mod parse;
 pub mod sources;
 
-pub use ingest::{Ingestor, Outcome};
+pub use ingest::{Examined, Ingestor, Outcome, examine};
 
 /// Everything that can go wrong in the inbox.
 #[derive(Debug, thiserror::Error)]

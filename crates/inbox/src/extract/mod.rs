@@ -45,6 +45,10 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// How many archives deep a ZIP inside a ZIP is still opened.
     pub max_depth: u32,
+    /// False: attachments are kept byte for byte but their text is not read (their status
+    /// is "unsupported"). Only the ingest benchmark turns this off, to time the pipeline
+    /// apart from extraction.
+    pub read_attachments: bool,
 }
 
 impl Default for Limits {
@@ -54,6 +58,7 @@ impl Default for Limits {
             memory_bytes: 512 * 1024 * 1024,
             max_text_chars: 2_000_000,
             max_depth: 3,
+            read_attachments: true,
         }
     }
 }
