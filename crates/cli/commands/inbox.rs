@@ -155,21 +155,22 @@ impl InboxCmd {
         let ing = Ingestor { store: &store, classifier: classifier(), limits: Limits::default() };
         match self {
             InboxCmd::Import { paths, json } => {
-                let mut outcomes = Vec::new();
                 let mut failures = Vec::new();
-                for file in sources::files(&paths)? {
-                    match sources::read(&file) {
-                        Err(e) => failures.push((file.display().to_string(), e.to_string())),
-                        Ok(found) => {
-                            for f in found {
-                                match ing.ingest(&f.raw, &f.source, None).await {
-                                    Ok(o) => outcomes.push(o),
-                                    Err(e) => failures.push((f.source, e.to_string())),
-                                }
-                            }
+                let files = sources::files(&paths)?;
+                // Files are read one at a time as the pipeline asks for more: memory stays
+                // flat whatever the size of the mailbox.
+                let items = files
+                    .iter()
+                    .filter_map(|file| match sources::read(file) {
+                        Ok(found) => Some(found),
+                        Err(e) => {
+                            failures.push((file.display().to_string(), e.to_string()));
+                            None
                         }
-                    }
-                }
+                    })
+                    .flatten()
+                    .map(|f| foi_inbox::ingest::Item { raw: f.raw, source: f.source, location: None });
+                let outcomes = ing.ingest_all(items, |_| {}).await?;
                 report(&outcomes, &failures, json)?;
             }
             InboxCmd::Sync { watch: false, json } => {

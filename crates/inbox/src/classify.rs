@@ -93,6 +93,11 @@ impl Classification {
     fn new(class: MessageClass, evidence: impl Into<String>, rule: impl Into<String>) -> Self {
         Self { class, evidence: evidence.into(), rule: rule.into(), exemptions: Vec::new(), bounce: None }
     }
+
+    /// Nothing decided: the message is `unknown`.
+    pub(crate) fn unknown() -> Self {
+        Self::new(MessageClass::Unknown, "", "")
+    }
 }
 
 /// Where a rule looks.
@@ -211,7 +216,7 @@ impl Classifier {
                 }
             }
             let compile = |what: &str, p: &str| {
-                regex::RegexBuilder::new(p)
+                regex::RegexBuilder::new(&crate::ascii_word_boundaries(p))
                     .size_limit(1 << 22)
                     .build()
                     .map_err(|e| bad(format!("rule {id}: bad {what} regex: {e}")))

@@ -6,7 +6,32 @@
 
 /// A regex from a pattern written in this crate (every one is exercised by tests).
 pub(crate) fn re(p: &str) -> regex::Regex {
-    regex::Regex::new(p).unwrap_or_else(|e| unreachable!("built-in regex {p}: {e}"))
+    regex::Regex::new(&ascii_word_boundaries(p)).unwrap_or_else(|e| unreachable!("built-in regex {p}: {e}"))
+}
+
+/// Makes `\b` and `\B` ASCII word boundaries. A Unicode word boundary makes the regex
+/// engine fall back to its slowest search on any text with a non-ASCII character (a £ sign,
+/// a curly quote), which is most mail; the patterns here are about English words, where the
+/// two agree.
+pub(crate) fn ascii_word_boundaries(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(n) => {
+                out.push('\\');
+                out.push(n);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// `static_re!(name, "pattern")` defines `fn name() -> &'static Regex`, compiled once.

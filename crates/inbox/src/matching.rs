@@ -6,7 +6,7 @@
 //! one open request. Every match records its method and confidence.
 
 use foi_core::Reference;
-use foi_store::Store;
+use foi_store::InboxReads;
 use serde::Serialize;
 
 use crate::Result;
@@ -57,7 +57,7 @@ pub fn case_references(text: &str) -> Vec<String> {
 }
 
 /// Looks up a token as written: exactly, corrected (one slip), or as a truncated prefix.
-async fn by_token(store: &Store, token: &str) -> Result<Option<(i32, String, f64, &'static str)>> {
+async fn by_token<R: InboxReads>(store: &R, token: &str) -> Result<Option<(i32, String, f64, &'static str)>> {
     let Some(n) = foi_core::reference::normalise(token) else { return Ok(None) };
     if let Ok(r) = Reference::parse(&n)
         && let Some(id) = store.request_id_by_reference(r.as_str()).await?
@@ -98,7 +98,17 @@ fn method(base: &'static str, suffix: &str) -> &'static str {
 }
 
 /// Finds the request a parsed reply answers, or None (it goes to triage).
-pub async fn find(store: &Store, p: &Parsed) -> Result<Option<Match>> {
+pub async fn find<R: InboxReads>(store: &R, p: &Parsed) -> Result<Option<Match>> {
+    if let Some(m) = find_by_reference(store, p).await? {
+        return Ok(Some(m));
+    }
+    find_by_body(store, p).await
+}
+
+/// Steps 1 to 3: what foi itself put in its request (Message-ID, reply address, token).
+/// These never change once a request is sent, so they can be looked up ahead, outside the
+/// batch being written.
+pub async fn find_by_reference<R: InboxReads>(store: &R, p: &Parsed) -> Result<Option<Match>> {
     // 1. Threading headers naming a message foi sent.
     if let Some((id, reference)) = store.request_by_sent_message_id(&p.thread).await? {
         return Ok(Some(Match { request_id: id, reference, method: "in_reply_to", confidence: 1.0 }));
@@ -137,6 +147,12 @@ pub async fn find(store: &Store, p: &Parsed) -> Result<Option<Match>> {
             }
         }
     }
+    Ok(None)
+}
+
+/// Steps 4 and 5: what the body is known by (its case references, its domain), which the
+/// batch being written may have just learned.
+pub async fn find_by_body<R: InboxReads>(store: &R, p: &Parsed) -> Result<Option<Match>> {
     // 4. A case reference the body used before.
     for cr in case_references(&p.subject).into_iter().chain(case_references(&p.text)) {
         let found = store.requests_by_case_reference(&cr).await?;

@@ -99,7 +99,7 @@ pub fn parse(raw: &[u8]) -> Parsed {
 }
 
 /// What can be read from a message mailparse gave up on: headers by line.
-fn fallback(raw: &[u8]) -> Parsed {
+pub(crate) fn fallback(raw: &[u8]) -> Parsed {
     let text = String::from_utf8_lossy(raw);
     let mut p = Parsed::default();
     for line in text.lines().take_while(|l| !l.is_empty()) {

@@ -128,7 +128,7 @@ fn pounds(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::from("£");
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -371,7 +371,9 @@ impl Story<'_> {
         self.push(mail, day, MessageClass::Refusal, &[exemption], vec![]);
     }
 
-    /// The coded answers and the text answering each question.
+    /// The coded answers, the text answering each question (by its short label), and whether
+    /// something was withheld under s.40.
+    #[allow(clippy::type_complexity)]
     fn answers(&mut self, partial: bool) -> (Vec<(String, Answer)>, Vec<(String, String)>, bool) {
         let sim = self.sim;
         let p = &sim.phrases.answer;

@@ -2,6 +2,8 @@
 //! attachment text, classification) agrees with the generator's intent, the PDF letters and
 //! spreadsheets read back, and the same seed gives the same bytes.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::NaiveDate;
 use foi_core::{BodyKind, Codebook, MessageClass, Named};
 use foi_inbox::classify::Classifier;
@@ -14,7 +16,7 @@ fn codebook() -> Codebook {
 }
 
 fn sent(i: usize) -> Sent {
-    let kind = if i % 3 == 0 { BodyKind::Icb } else { BodyKind::Unitary };
+    let kind = if i.is_multiple_of(3) { BodyKind::Icb } else { BodyKind::Unitary };
     let reference = format!("ref{i:05}");
     let header = format!(
         "From: Charity FOI <foi@charity.example>\r\nTo: foi@body{i}.example\r\nReply-To: foi+{reference}@charity.example\r\n\

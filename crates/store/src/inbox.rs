@@ -5,14 +5,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use foi_core::{Actor, MessageClass, Named, RequestState};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 
-use crate::entity::{attachment, body, case_reference, mail_folder, message, message_location, request, round};
-use crate::requests::{NewMessage, append_event, insert_message, parse_state};
+use crate::entity::{
+    attachment, body, case_reference, mail_folder, message, message_location, request, request_event, round,
+};
+use crate::requests::{NewMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state};
 use crate::{Error, Result, Store, not_found, now};
 
 /// An incoming message as people and scripts see it (`foi messages list --json`).
@@ -69,59 +72,38 @@ pub struct OpenRequest {
     pub body_code: String,
 }
 
+/// Where a message was read on an IMAP server: folder, UIDVALIDITY, UID.
+pub type Location<'a> = (&'a str, u32, u32);
+
+/// A request to move because of an incoming message.
+#[derive(Debug, Clone)]
+pub struct ReplyMove {
+    pub request_id: i32,
+    pub to: RequestState,
+    /// Exemptions the message cites (kept on the request).
+    pub exemptions: Vec<String>,
+    /// The incoming message.
+    pub message_id: i64,
+    /// The UK day the move counts on (the message's date).
+    pub on: chrono::NaiveDate,
+    pub why: String,
+}
+
+/// Inbox reads and writes in one transaction: one message's ingest, or a whole chunk of
+/// them (one commit, one flush to disk). Matching reads through it, so it sees what the
+/// chunk stored so far (a case reference learned three messages earlier). Dropped without
+/// [`Batch::commit`], nothing of it is kept: the messages are ingested again next time.
+/// On SQLite it holds the store's write lock until it ends.
+pub struct Batch<'s> {
+    txn: DatabaseTransaction,
+    _writing: Option<tokio::sync::MutexGuard<'s, ()>>,
+}
+
 impl Store {
-    /// The request an outgoing message with one of these Message-IDs belongs to.
-    pub async fn request_by_sent_message_id(&self, ids: &[String]) -> Result<Option<(i32, String)>> {
-        if ids.is_empty() {
-            return Ok(None);
-        }
-        let m = message::Entity::find()
-            .filter(message::Column::Direction.eq("outgoing"))
-            .filter(message::Column::MessageId.is_in(ids.iter().cloned()))
-            .filter(message::Column::RequestId.is_not_null())
-            .one(&self.db)
-            .await?;
-        match m.and_then(|m| m.request_id) {
-            None => Ok(None),
-            Some(id) => {
-                let r = request::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found("request", id))?;
-                Ok(Some((r.id, r.reference)))
-            }
-        }
-    }
-
-    /// The request with this reference, if any.
-    pub async fn request_id_by_reference(&self, reference: &str) -> Result<Option<i32>> {
-        Ok(request::Entity::find().filter(request::Column::Reference.eq(reference)).one(&self.db).await?.map(|r| r.id))
-    }
-
-    /// References starting with `prefix` (for a truncated token).
-    pub async fn references_starting(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(request::Entity::find()
-            .filter(request::Column::Reference.starts_with(prefix))
-            .limit(3)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| r.reference)
-            .collect())
-    }
-
-    /// Requests that learned this case reference (a body's own reference number).
-    pub async fn requests_by_case_reference(&self, reference: &str) -> Result<Vec<String>> {
-        let rows = case_reference::Entity::find()
-            .filter(case_reference::Column::Reference.eq(reference))
-            .all(&self.db)
-            .await?;
-        let mut out = Vec::new();
-        for c in rows {
-            if let Some(r) = request::Entity::find_by_id(c.request_id).one(&self.db).await? {
-                out.push(r.reference);
-            }
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+    /// Starts a batch of inbox work.
+    pub async fn batch(&self) -> Result<Batch<'_>> {
+        let writing = self.write_lock().await;
+        Ok(Batch { txn: self.db.begin().await?, _writing: writing })
     }
 
     /// Remembers that `reference` (a body's case number) belongs to a request.
@@ -131,117 +113,34 @@ impl Store {
         reference: &str,
         from_message: Option<i64>,
     ) -> Result<()> {
-        let _writing = self.write_lock().await;
-        let exists = case_reference::Entity::find()
-            .filter(case_reference::Column::Reference.eq(reference))
-            .filter(case_reference::Column::RequestId.eq(request_id))
-            .one(&self.db)
-            .await?;
-        if exists.is_none() {
-            case_reference::ActiveModel {
-                request_id: Set(request_id),
-                reference: Set(reference.to_string()),
-                learned_from: Set(from_message),
-                created_at: Set(now()),
-                ..Default::default()
-            }
-            .insert(&self.db)
-            .await?;
-        }
-        Ok(())
+        let b = self.batch().await?;
+        b.learn_case_reference(request_id, reference, from_message).await?;
+        b.commit().await
     }
 
-    /// Open requests (sent, awaiting the body) in open rounds of bodies whose FOI address or
-    /// website has this domain.
-    pub async fn open_requests_for_domain(&self, domain: &str) -> Result<Vec<OpenRequest>> {
-        let domain = domain.to_ascii_lowercase();
-        let bodies: Vec<body::Model> = body::Entity::find().all(&self.db).await?;
-        let matching: HashMap<i32, String> = bodies
-            .into_iter()
-            .filter(|b| {
-                let email_domain =
-                    b.foi_email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
-                let web_domain = b.website.as_deref().map(|w| {
-                    w.trim_start_matches("https://")
-                        .trim_start_matches("http://")
-                        .trim_start_matches("www.")
-                        .split('/')
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_lowercase()
-                });
-                email_domain.as_deref() == Some(domain.as_str())
-                    || web_domain.is_some_and(|w| !w.is_empty() && (domain == w || domain.ends_with(&format!(".{w}"))))
-            })
-            .map(|b| (b.id, b.code))
-            .collect();
-        if matching.is_empty() {
-            return Ok(Vec::new());
-        }
-        let open_rounds: Vec<i32> = round::Entity::find()
-            .filter(round::Column::ClosedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        let reqs = request::Entity::find()
-            .filter(request::Column::BodyId.is_in(matching.keys().copied()))
-            .filter(request::Column::RoundId.is_in(open_rounds))
-            .all(&self.db)
-            .await?;
-        Ok(reqs
-            .into_iter()
-            .filter(|r| parse_state(&r.state).is_ok_and(|s| s.was_sent() && s != RequestState::Withdrawn))
-            .map(|r| OpenRequest {
-                request_id: r.id,
-                reference: r.reference,
-                body_code: matching.get(&r.body_id).cloned().unwrap_or_default(),
-            })
-            .collect())
+    /// Remembers how far an IMAP folder has been read.
+    pub async fn set_folder_state(&self, folder: &str, uidvalidity: u32, last_uid: u32) -> Result<()> {
+        let b = self.batch().await?;
+        b.set_folder_state(folder, uidvalidity, last_uid).await?;
+        b.commit().await
     }
 
-    /// The incoming message held under a deduplication key.
-    pub async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>> {
-        Ok(message::Entity::find().filter(message::Column::DedupKey.eq(key)).one(&self.db).await?.map(|m| m.id))
-    }
-
-    /// An incoming message already held with this Message-ID or content hash.
-    pub async fn find_incoming(&self, message_id: Option<&str>, content_hash: &str) -> Result<Option<i64>> {
-        let key = match message_id {
-            Some(id) => format!("incoming:mid:{id}"),
-            None => format!("incoming:sha256:{content_hash}"),
-        };
-        Ok(message::Entity::find().filter(message::Column::DedupKey.eq(key)).one(&self.db).await?.map(|m| m.id))
-    }
-
-    /// Stores an incoming message with its bytes, attachments and IMAP location in one
-    /// transaction; a message already held only gains the location. Returns (id, new).
-    pub async fn store_incoming(&self, m: &NewMessage, location: Option<(&str, u32, u32)>) -> Result<(i64, bool)> {
-        let _writing = self.write_lock().await;
-        let txn = self.db.begin().await?;
-        let (id, new) = insert_message(&txn, m).await?;
-        if let Some((folder, uidvalidity, uid)) = location {
-            let exists = message_location::Entity::find()
-                .filter(message_location::Column::Folder.eq(folder))
-                .filter(message_location::Column::Uidvalidity.eq(i64::from(uidvalidity)))
-                .filter(message_location::Column::Uid.eq(i64::from(uid)))
-                .one(&txn)
-                .await?;
-            if exists.is_none() {
-                message_location::ActiveModel {
-                    message_id: Set(id),
-                    folder: Set(folder.to_string()),
-                    uidvalidity: Set(i64::from(uidvalidity)),
-                    uid: Set(i64::from(uid)),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-            }
-        }
-        txn.commit().await?;
-        Ok((id, new))
+    /// Moves a request as an incoming message implies, if the lifecycle allows it; records
+    /// exemptions on a refusal. Returns the new state if it moved.
+    pub async fn apply_reply(
+        &self,
+        request_id: i32,
+        to: RequestState,
+        exemptions: &[String],
+        message_id: i64,
+        on: chrono::NaiveDate,
+        why: &str,
+    ) -> Result<Option<RequestState>> {
+        let b = self.batch().await?;
+        let m = ReplyMove { request_id, to, exemptions: exemptions.to_vec(), message_id, on, why: why.to_string() };
+        let moved = b.apply_replies(std::slice::from_ref(&m)).await?;
+        b.commit().await?;
+        Ok(moved.into_iter().next().flatten())
     }
 
     /// The remembered (UIDVALIDITY, last UID) of an IMAP folder.
@@ -253,38 +152,16 @@ impl Store {
             .map(|f| (f.uidvalidity as u32, f.last_uid as u32)))
     }
 
-    /// Remembers how far an IMAP folder has been read.
-    pub async fn set_folder_state(&self, folder: &str, uidvalidity: u32, last_uid: u32) -> Result<()> {
-        let _writing = self.write_lock().await;
-        let existing = mail_folder::Entity::find().filter(mail_folder::Column::Folder.eq(folder)).one(&self.db).await?;
-        match existing {
-            Some(f) => {
-                let mut am: mail_folder::ActiveModel = f.into();
-                am.uidvalidity = Set(i64::from(uidvalidity));
-                am.last_uid = Set(i64::from(last_uid));
-                am.updated_at = Set(now());
-                am.update(&self.db).await?;
-            }
-            None => {
-                mail_folder::ActiveModel {
-                    folder: Set(folder.to_string()),
-                    uidvalidity: Set(i64::from(uidvalidity)),
-                    last_uid: Set(i64::from(last_uid)),
-                    updated_at: Set(now()),
-                    ..Default::default()
-                }
-                .insert(&self.db)
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
     /// Incoming messages, oldest first.
     pub async fn incoming_messages(&self, filter: &MessageFilter) -> Result<Vec<IncomingMessage>> {
         let mut cond = Condition::all().add(message::Column::Direction.eq("incoming"));
         if let Some(reference) = &filter.request {
-            let id = self.request_id_by_reference(reference).await?.ok_or_else(|| not_found("request", reference))?;
+            let id = request::Entity::find()
+                .filter(request::Column::Reference.eq(reference))
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| not_found("request", reference))?
+                .id;
             cond = cond.add(message::Column::RequestId.eq(id));
         }
         if filter.unmatched {
@@ -384,36 +261,385 @@ impl Store {
         am.update(&self.db).await?;
         Ok(())
     }
+}
 
-    /// Moves a request as an incoming message implies, if the lifecycle allows it; records
-    /// exemptions on a refusal. Returns the new state if it moved.
-    pub async fn apply_reply(
+impl Batch<'_> {
+    /// Keeps everything the batch did.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.txn.commit().await?)
+    }
+
+    /// Remembers that `reference` (a body's case number) belongs to a request.
+    pub async fn learn_case_reference(
         &self,
         request_id: i32,
-        to: RequestState,
-        exemptions: &[String],
-        message_id: i64,
-        on: chrono::NaiveDate,
-        why: &str,
-    ) -> Result<Option<RequestState>> {
-        let _writing = self.write_lock().await;
-        let txn = self.db.begin().await?;
-        let r =
-            request::Entity::find_by_id(request_id).one(&txn).await?.ok_or_else(|| not_found("request", request_id))?;
-        let from = parse_state(&r.state)?;
-        if from == to || !from.can_move_to(to) {
+        reference: &str,
+        from_message: Option<i64>,
+    ) -> Result<()> {
+        let row = case_reference::ActiveModel {
+            request_id: Set(request_id),
+            reference: Set(reference.to_string()),
+            learned_from: Set(from_message),
+            created_at: Set(now()),
+            ..Default::default()
+        };
+        // Known already: nothing to do (the pair is unique).
+        case_reference::Entity::insert(row)
+            .on_conflict_do_nothing_on([case_reference::Column::Reference, case_reference::Column::RequestId])
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new incoming message with its bytes and attachments (and IMAP location): the
+    /// caller looked in this batch and found nothing held under its deduplication key.
+    pub async fn store_new_incoming(&self, m: &NewMessage, location: Option<(&str, u32, u32)>) -> Result<i64> {
+        let key =
+            m.dedup_key.clone().unwrap_or_else(|| dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash));
+        let id = insert_new_message(&self.txn, m, key).await?;
+        self.remember_location(id, location).await?;
+        Ok(id)
+    }
+
+    /// Stores new incoming messages (none held under its deduplication key: the caller looked
+    /// in this batch) with their bytes, attachments and IMAP locations, in a few multi-row
+    /// statements. Returns their ids, in order.
+    pub async fn store_new_incoming_many(&self, items: &[(&NewMessage, Option<Location<'_>>)]) -> Result<Vec<i64>> {
+        let keyed: Vec<(&NewMessage, String)> = items
+            .iter()
+            .map(|(m, _)| {
+                (
+                    *m,
+                    m.dedup_key
+                        .clone()
+                        .unwrap_or_else(|| dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash)),
+                )
+            })
+            .collect();
+        let ids = insert_new_messages(&self.txn, &keyed).await?;
+        for ((_, location), id) in items.iter().zip(&ids) {
+            self.remember_location(*id, *location).await?;
+        }
+        Ok(ids)
+    }
+
+    /// Remembers case references (request, the body's case number, the message it was read
+    /// from), in one statement; pairs already known are left alone.
+    pub async fn learn_case_references(&self, refs: &[(i32, String, Option<i64>)]) -> Result<()> {
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let rows = refs.iter().map(|(request_id, reference, from)| case_reference::ActiveModel {
+            request_id: Set(*request_id),
+            reference: Set(reference.clone()),
+            learned_from: Set(*from),
+            created_at: Set(now()),
+            ..Default::default()
+        });
+        case_reference::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([case_reference::Column::Reference, case_reference::Column::RequestId])
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an incoming message with its bytes, attachments and IMAP location; a message
+    /// already held only gains the location. Returns (id, new).
+    pub async fn store_incoming(&self, m: &NewMessage, location: Option<(&str, u32, u32)>) -> Result<(i64, bool)> {
+        let (id, new) = insert_message(&self.txn, m).await?;
+        self.remember_location(id, location).await?;
+        Ok((id, new))
+    }
+
+    async fn remember_location(&self, id: i64, location: Option<(&str, u32, u32)>) -> Result<()> {
+        let txn = &self.txn;
+        if let Some((folder, uidvalidity, uid)) = location {
+            let exists = message_location::Entity::find()
+                .filter(message_location::Column::Folder.eq(folder))
+                .filter(message_location::Column::Uidvalidity.eq(i64::from(uidvalidity)))
+                .filter(message_location::Column::Uid.eq(i64::from(uid)))
+                .one(txn)
+                .await?;
+            if exists.is_none() {
+                message_location::ActiveModel {
+                    message_id: Set(id),
+                    folder: Set(folder.to_string()),
+                    uidvalidity: Set(i64::from(uidvalidity)),
+                    uid: Set(i64::from(uid)),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers how far an IMAP folder has been read.
+    pub async fn set_folder_state(&self, folder: &str, uidvalidity: u32, last_uid: u32) -> Result<()> {
+        let existing =
+            mail_folder::Entity::find().filter(mail_folder::Column::Folder.eq(folder)).one(&self.txn).await?;
+        match existing {
+            Some(f) => {
+                let mut am: mail_folder::ActiveModel = f.into();
+                am.uidvalidity = Set(i64::from(uidvalidity));
+                am.last_uid = Set(i64::from(last_uid));
+                am.updated_at = Set(now());
+                am.update(&self.txn).await?;
+            }
+            None => {
+                mail_folder::ActiveModel {
+                    folder: Set(folder.to_string()),
+                    uidvalidity: Set(i64::from(uidvalidity)),
+                    last_uid: Set(i64::from(last_uid)),
+                    updated_at: Set(now()),
+                    ..Default::default()
+                }
+                .insert(&self.txn)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves requests as incoming messages imply, in order, where the lifecycle allows it
+    /// (an acknowledgement after the answer moves nothing); records exemptions on a refusal.
+    /// Reads every request's state in one query and writes each event; returns, for each
+    /// move, the new state if the request moved.
+    pub async fn apply_replies(&self, moves: &[ReplyMove]) -> Result<Vec<Option<RequestState>>> {
+        if moves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let txn = &self.txn;
+        let ids: Vec<i32> = moves.iter().map(|m| m.request_id).collect();
+        let mut state: HashMap<i32, RequestState> = HashMap::new();
+        for r in request::Entity::find().filter(request::Column::Id.is_in(ids.iter().copied())).all(txn).await? {
+            state.insert(r.id, parse_state(&r.state)?);
+        }
+        let mut out = Vec::with_capacity(moves.len());
+        let mut changed: HashMap<i32, (RequestState, Option<&[String]>)> = HashMap::new();
+        let mut events = Vec::new();
+        let actor = Actor::System("inbox".into()).to_stored();
+        for m in moves {
+            let from = *state.get(&m.request_id).ok_or_else(|| not_found("request", m.request_id))?;
+            if from == m.to || !from.can_move_to(m.to) {
+                out.push(None);
+                continue;
+            }
+            state.insert(m.request_id, m.to);
+            let entry = changed.entry(m.request_id).or_insert((m.to, None));
+            entry.0 = m.to;
+            if !m.exemptions.is_empty() {
+                entry.1 = Some(&m.exemptions);
+            }
+            events.push(request_event::ActiveModel {
+                request_id: Set(m.request_id),
+                at: Set(now()),
+                on_date: Set(m.on),
+                from_state: Set(Some(from.name().to_string())),
+                to_state: Set(m.to.name().to_string()),
+                actor: Set(actor.clone()),
+                reason: Set(Some(m.why.clone())),
+                message_id: Set(Some(m.message_id)),
+                ..Default::default()
+            });
+            out.push(Some(m.to));
+        }
+        for (id, (to, exemptions)) in changed {
+            let mut update = request::Entity::update_many()
+                .col_expr(request::Column::State, Expr::value(to.name()))
+                .col_expr(request::Column::UpdatedAt, Expr::value(now()))
+                .filter(request::Column::Id.eq(id));
+            if let Some(e) = exemptions {
+                update = update
+                    .col_expr(request::Column::Exemptions, Expr::value(serde_json::to_string(e).unwrap_or_default()));
+            }
+            update.exec(txn).await?;
+        }
+        if !events.is_empty() {
+            request_event::Entity::insert_many(events).exec(txn).await?;
+        }
+        Ok(out)
+    }
+}
+
+/// The reads matching and deduplication make, the same through the store's pool (from any
+/// task, in parallel with a batch being written) or inside a batch (seeing what it wrote).
+#[allow(async_fn_in_trait)]
+pub trait InboxReads {
+    /// The raw bytes of a message.
+    async fn message_raw(&self, id: i64) -> Result<Vec<u8>>;
+    /// The request an outgoing message with one of these Message-IDs belongs to.
+    async fn request_by_sent_message_id(&self, ids: &[String]) -> Result<Option<(i32, String)>>;
+    /// The request with this reference, if any.
+    async fn request_id_by_reference(&self, reference: &str) -> Result<Option<i32>>;
+    /// References starting with `prefix` (for a truncated token).
+    async fn references_starting(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Requests that learned this case reference (a body's own reference number).
+    async fn requests_by_case_reference(&self, reference: &str) -> Result<Vec<String>>;
+    /// Open requests (sent, awaiting the body) in open rounds of bodies whose FOI address or
+    /// website has this domain.
+    async fn open_requests_for_domain(&self, domain: &str) -> Result<Vec<OpenRequest>>;
+    /// The incoming message held under a deduplication key.
+    async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>>;
+    /// An incoming message already held with this Message-ID or content hash.
+    async fn find_incoming(&self, message_id: Option<&str>, content_hash: &str) -> Result<Option<i64>>;
+}
+
+macro_rules! inbox_reads {
+    ($t:ty, $conn:ident) => {
+        impl InboxReads for $t {
+            async fn message_raw(&self, id: i64) -> Result<Vec<u8>> {
+                reads::message_raw(&self.$conn, id).await
+            }
+            async fn request_by_sent_message_id(&self, ids: &[String]) -> Result<Option<(i32, String)>> {
+                reads::request_by_sent_message_id(&self.$conn, ids).await
+            }
+            async fn request_id_by_reference(&self, reference: &str) -> Result<Option<i32>> {
+                reads::request_id_by_reference(&self.$conn, reference).await
+            }
+            async fn references_starting(&self, prefix: &str) -> Result<Vec<String>> {
+                reads::references_starting(&self.$conn, prefix).await
+            }
+            async fn requests_by_case_reference(&self, reference: &str) -> Result<Vec<String>> {
+                reads::requests_by_case_reference(&self.$conn, reference).await
+            }
+            async fn open_requests_for_domain(&self, domain: &str) -> Result<Vec<OpenRequest>> {
+                reads::open_requests_for_domain(&self.$conn, domain).await
+            }
+            async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>> {
+                reads::find_incoming_key(&self.$conn, key).await
+            }
+            async fn find_incoming(&self, message_id: Option<&str>, content_hash: &str) -> Result<Option<i64>> {
+                reads::find_incoming(&self.$conn, message_id, content_hash).await
+            }
+        }
+    };
+}
+
+inbox_reads!(Store, db);
+inbox_reads!(Batch<'_>, txn);
+
+mod reads {
+    use super::*;
+
+    /// The raw bytes of a message.
+    pub(crate) async fn message_raw<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<u8>> {
+        crate::requests::message_raw_on(c, id).await
+    }
+
+    /// The request an outgoing message with one of these Message-IDs belongs to.
+    pub(crate) async fn request_by_sent_message_id<C: ConnectionTrait>(
+        c: &C,
+        ids: &[String],
+    ) -> Result<Option<(i32, String)>> {
+        if ids.is_empty() {
             return Ok(None);
         }
-        let mut am: request::ActiveModel = r.into();
-        am.state = Set(to.name().to_string());
-        if !exemptions.is_empty() {
-            am.exemptions = Set(Some(serde_json::to_string(exemptions).unwrap_or_default()));
+        let sent = Query::select()
+            .column(message::Column::RequestId)
+            .from(message::Entity)
+            .and_where(message::Column::Direction.eq("outgoing"))
+            .and_where(message::Column::MessageId.is_in(ids.iter().cloned()))
+            .and_where(message::Column::RequestId.is_not_null())
+            .to_owned();
+        let r = request::Entity::find().filter(request::Column::Id.in_subquery(sent)).one(c).await?;
+        Ok(r.map(|r| (r.id, r.reference)))
+    }
+
+    /// The request with this reference, if any.
+    pub(crate) async fn request_id_by_reference<C: ConnectionTrait>(c: &C, reference: &str) -> Result<Option<i32>> {
+        Ok(request::Entity::find().filter(request::Column::Reference.eq(reference)).one(c).await?.map(|r| r.id))
+    }
+
+    /// References starting with `prefix` (for a truncated token).
+    pub(crate) async fn references_starting<C: ConnectionTrait>(c: &C, prefix: &str) -> Result<Vec<String>> {
+        Ok(request::Entity::find()
+            .filter(request::Column::Reference.starts_with(prefix))
+            .limit(3)
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|r| r.reference)
+            .collect())
+    }
+
+    /// Requests that learned this case reference (a body's own reference number).
+    pub(crate) async fn requests_by_case_reference<C: ConnectionTrait>(c: &C, reference: &str) -> Result<Vec<String>> {
+        let rows =
+            case_reference::Entity::find().filter(case_reference::Column::Reference.eq(reference)).all(c).await?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(r) = request::Entity::find_by_id(row.request_id).one(c).await? {
+                out.push(r.reference);
+            }
         }
-        am.updated_at = Set(now());
-        am.update(&txn).await?;
-        append_event(&txn, request_id, Some(from), to, &Actor::System("inbox".into()), Some(why), on, Some(message_id))
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Open requests (sent, awaiting the body) in open rounds of bodies whose FOI address or
+    /// website has this domain.
+    pub(crate) async fn open_requests_for_domain<C: ConnectionTrait>(c: &C, domain: &str) -> Result<Vec<OpenRequest>> {
+        let domain = domain.to_ascii_lowercase();
+        let bodies: Vec<body::Model> = body::Entity::find().all(c).await?;
+        let matching: HashMap<i32, String> = bodies
+            .into_iter()
+            .filter(|b| {
+                let email_domain =
+                    b.foi_email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
+                let web_domain = b.website.as_deref().map(|w| {
+                    w.trim_start_matches("https://")
+                        .trim_start_matches("http://")
+                        .trim_start_matches("www.")
+                        .split('/')
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase()
+                });
+                email_domain.as_deref() == Some(domain.as_str())
+                    || web_domain.is_some_and(|w| !w.is_empty() && (domain == w || domain.ends_with(&format!(".{w}"))))
+            })
+            .map(|b| (b.id, b.code))
+            .collect();
+        if matching.is_empty() {
+            return Ok(Vec::new());
+        }
+        let open_rounds: Vec<i32> = round::Entity::find()
+            .filter(round::Column::ClosedAt.is_null())
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let reqs = request::Entity::find()
+            .filter(request::Column::BodyId.is_in(matching.keys().copied()))
+            .filter(request::Column::RoundId.is_in(open_rounds))
+            .all(c)
             .await?;
-        txn.commit().await?;
-        Ok(Some(to))
+        Ok(reqs
+            .into_iter()
+            .filter(|r| parse_state(&r.state).is_ok_and(|s| s.was_sent() && s != RequestState::Withdrawn))
+            .map(|r| OpenRequest {
+                request_id: r.id,
+                reference: r.reference,
+                body_code: matching.get(&r.body_id).cloned().unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The incoming message held under a deduplication key.
+    pub(crate) async fn find_incoming_key<C: ConnectionTrait>(c: &C, key: &str) -> Result<Option<i64>> {
+        Ok(message::Entity::find().filter(message::Column::DedupKey.eq(key)).one(c).await?.map(|m| m.id))
+    }
+
+    /// An incoming message already held with this Message-ID or content hash.
+    pub(crate) async fn find_incoming<C: ConnectionTrait>(
+        c: &C,
+        message_id: Option<&str>,
+        content_hash: &str,
+    ) -> Result<Option<i64>> {
+        find_incoming_key(c, &dedup_key("incoming", message_id, content_hash)).await
     }
 }

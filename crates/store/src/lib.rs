@@ -18,9 +18,11 @@ use foi_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
-pub use inbox::{AttachmentInfo, BounceInfo, IncomingMessage, MessageFilter, OpenRequest};
+pub use inbox::{
+    AttachmentInfo, Batch, BounceInfo, InboxReads, IncomingMessage, Location, MessageFilter, OpenRequest, ReplyMove,
+};
 pub use outbox::{OutboxItem, OutboxState};
-pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage};
+pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +84,9 @@ impl Store {
             // Every pooled connection: WAL (readers never block the writer), a busy writer is
             // waited for, foreign keys enforced. synchronous=FULL keeps every commit on disk
             // before foi goes on to the next step (the outbox relies on it).
-            opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            // A connection to a local file cannot go stale: no ping before each use (it would
+            // double the round trips of every query made outside a transaction).
+            opts.max_connections(4).min_connections(1).test_before_acquire(false).map_sqlx_sqlite_opts(|o| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)

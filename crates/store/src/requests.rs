@@ -126,7 +126,9 @@ fn to_event(m: request_event::Model) -> Result<RequestEvent> {
     })
 }
 
-fn dedup_key(direction: &str, message_id: Option<&str>, content_hash: &str) -> String {
+/// The key a message is held under unless told otherwise: its direction and Message-ID,
+/// or, without one, its content hash.
+pub fn dedup_key(direction: &str, message_id: Option<&str>, content_hash: &str) -> String {
     match message_id {
         Some(id) => format!("{direction}:mid:{id}"),
         None => format!("{direction}:sha256:{content_hash}"),
@@ -168,12 +170,9 @@ fn clean(s: &Option<String>) -> Option<String> {
     s.as_ref().map(|s| if s.contains('\0') { s.replace('\0', "") } else { s.clone() })
 }
 
-pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) -> Result<(i64, bool)> {
-    let key = m.dedup_key.clone().unwrap_or_else(|| dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash));
-    if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(txn).await? {
-        return Ok((existing.id, false));
-    }
-    let row = message::ActiveModel {
+/// The `messages` row of a new message held under `key`.
+fn message_row(m: &NewMessage, key: String) -> message::ActiveModel {
+    message::ActiveModel {
         request_id: Set(m.request_id),
         direction: Set(m.direction.clone()),
         kind: Set(m.kind.clone()),
@@ -204,30 +203,151 @@ pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) 
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    message_raw::ActiveModel { message_id: Set(row.id), raw: Set(m.raw.clone()) }.insert(txn).await?;
-    for (i, a) in m.attachments.iter().enumerate() {
-        let att = attachment::ActiveModel {
-            message_id: Set(row.id),
-            ordinal: Set(i as i32),
-            parent_id: Set(None),
-            filename: Set(clean(&a.filename)),
-            content_type: Set(a.content_type.clone()),
-            size: Set(a.content.len() as i64),
-            sha256: Set(a.sha256.clone()),
-            extraction: Set(a.extraction.clone()),
-            extraction_error: Set(clean(&a.extraction_error)),
-            text: Set(clean(&a.text)),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        attachment_content::ActiveModel { attachment_id: Set(att.id), content: Set(a.content.clone()) }
-            .insert(txn)
-            .await?;
+}
+
+/// A row of an attachment of message `id`.
+fn attachment_row(id: i64, ordinal: usize, a: &NewAttachment) -> attachment::ActiveModel {
+    attachment::ActiveModel {
+        message_id: Set(id),
+        ordinal: Set(ordinal as i32),
+        parent_id: Set(None),
+        filename: Set(clean(&a.filename)),
+        content_type: Set(a.content_type.clone()),
+        size: Set(a.content.len() as i64),
+        sha256: Set(a.sha256.clone()),
+        extraction: Set(a.extraction.clone()),
+        extraction_error: Set(clean(&a.extraction_error)),
+        text: Set(clean(&a.text)),
+        ..Default::default()
     }
-    Ok((row.id, true))
+}
+
+/// Most bytes of blobs in one multi-row insert.
+const BLOB_BYTES_PER_INSERT: usize = 16 << 20;
+
+/// Splits rows into runs whose blobs add up to at most [`BLOB_BYTES_PER_INSERT`] (a run holds
+/// at least one row) and at most 100 rows.
+fn runs<T>(rows: Vec<(usize, T)>) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut bytes = 0;
+    for (size, row) in rows {
+        match out.last_mut() {
+            Some(run) if bytes + size <= BLOB_BYTES_PER_INSERT && run.len() < 100 => {
+                bytes += size;
+                run.push(row);
+            }
+            _ => {
+                bytes = size;
+                out.push(vec![row]);
+            }
+        }
+    }
+    out
+}
+
+/// Inserts new messages (none held under its key: the caller checked in this transaction),
+/// with raw bytes and attachments, in a few multi-row statements. Returns their ids, in order.
+pub(crate) async fn insert_new_messages<C: ConnectionTrait>(
+    txn: &C,
+    items: &[(&NewMessage, String)],
+) -> Result<Vec<i64>> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = txn.get_database_backend();
+    // Messages, 100 rows a statement; ids come back with their (unique) keys.
+    let mut ids_by_key: HashMap<String, i64> = HashMap::with_capacity(items.len());
+    for chunk in items.chunks(100) {
+        let mut insert = message::Entity::insert_many(chunk.iter().map(|(m, key)| message_row(m, key.clone())));
+        insert.query().returning(Query::returning().columns([Alias::new("id"), Alias::new("dedup_key")]));
+        for row in txn.query_all_raw(insert.build(backend)).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let key: String = row.try_get("", "dedup_key")?;
+            ids_by_key.insert(key, id);
+        }
+    }
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|(_, key)| ids_by_key.get(key).copied().ok_or_else(|| not_found("new message", key.as_str())))
+        .collect::<Result<_>>()?;
+    let raws = items
+        .iter()
+        .zip(&ids)
+        .map(|((m, _), id)| (m.raw.len(), message_raw::ActiveModel { message_id: Set(*id), raw: Set(m.raw.clone()) }))
+        .collect();
+    for run in runs(raws) {
+        message_raw::Entity::insert_many(run).exec(txn).await?;
+    }
+    let attachments: Vec<(i64, usize, &NewAttachment)> = items
+        .iter()
+        .zip(&ids)
+        .flat_map(|((m, _), id)| m.attachments.iter().enumerate().map(move |(i, a)| (*id, i, a)))
+        .collect();
+    for chunk in attachments.chunks(100) {
+        let mut insert = attachment::Entity::insert_many(chunk.iter().map(|(id, i, a)| attachment_row(*id, *i, a)));
+        insert.query().returning(Query::returning().columns([
+            Alias::new("id"),
+            Alias::new("message_id"),
+            Alias::new("ordinal"),
+        ]));
+        let mut att_ids: HashMap<(i64, i32), i64> = HashMap::new();
+        for row in txn.query_all_raw(insert.build(backend)).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let message: i64 = row.try_get("", "message_id")?;
+            let ordinal: i32 = row.try_get("", "ordinal")?;
+            att_ids.insert((message, ordinal), id);
+        }
+        let contents = chunk
+            .iter()
+            .map(|(id, i, a)| {
+                let att = att_ids.get(&(*id, *i as i32)).copied().ok_or_else(|| not_found("new attachment", *id))?;
+                Ok((
+                    a.content.len(),
+                    attachment_content::ActiveModel { attachment_id: Set(att), content: Set(a.content.clone()) },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for run in runs(contents) {
+            attachment_content::Entity::insert_many(run).exec(txn).await?;
+        }
+    }
+    Ok(ids)
+}
+
+/// A message's raw bytes, through any connection.
+pub(crate) async fn message_raw_on<C: ConnectionTrait>(c: &C, id: i64) -> Result<Vec<u8>> {
+    Ok(message_raw::Entity::find_by_id(id).one(c).await?.ok_or_else(|| not_found("message", id))?.raw)
+}
+
+pub(crate) async fn insert_message<C: ConnectionTrait>(txn: &C, m: &NewMessage) -> Result<(i64, bool)> {
+    let key = m.dedup_key.clone().unwrap_or_else(|| dedup_key(&m.direction, m.message_id.as_deref(), &m.content_hash));
+    if let Some(existing) = message::Entity::find().filter(message::Column::DedupKey.eq(&key)).one(txn).await? {
+        return Ok((existing.id, false));
+    }
+    Ok((insert_new_message(txn, m, key).await?, true))
+}
+
+/// Inserts a message the caller knows is not held under `key` (checked in the same
+/// transaction), with its raw bytes and attachments. Returns its id.
+pub(crate) async fn insert_new_message<C: ConnectionTrait>(txn: &C, m: &NewMessage, key: String) -> Result<i64> {
+    let row = message_row(m, key);
+    let id = message::Entity::insert(row).exec(txn).await?.last_insert_id;
+    message_raw::Entity::insert(message_raw::ActiveModel { message_id: Set(id), raw: Set(m.raw.clone()) })
+        .exec(txn)
+        .await?;
+    for (i, a) in m.attachments.iter().enumerate() {
+        let att = attachment_row(id, i, a);
+        let att_id = attachment::Entity::insert(att).exec(txn).await?.last_insert_id;
+        attachment_content::Entity::insert(attachment_content::ActiveModel {
+            attachment_id: Set(att_id),
+            content: Set(a.content.clone()),
+        })
+        .exec(txn)
+        .await?;
+    }
+    Ok(id)
 }
 
 impl Store {
@@ -430,7 +550,7 @@ impl Store {
 
     /// The raw bytes of a stored message, exactly as sent or received.
     pub async fn message_raw(&self, id: i64) -> Result<Vec<u8>> {
-        Ok(message_raw::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found("message", id))?.raw)
+        message_raw_on(&self.db, id).await
     }
 
     /// Messages of a request, oldest first.
