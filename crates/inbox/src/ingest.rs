@@ -4,7 +4,7 @@
 //! implies and learn the body's case references. Messages are written in batches, one
 //! transaction each, committed whenever the next message is not ready yet or 200 are done.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
@@ -111,6 +111,8 @@ pub struct Item {
 const WINDOW: usize = 32;
 /// Most messages in one transaction.
 const BATCH: usize = 200;
+/// After this many messages an import counts as large (see `Store::incoming_key_fingerprints`).
+const LARGE: usize = 100;
 /// How long a batch waits for the next message before it is committed.
 const PATIENCE: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -181,10 +183,18 @@ impl Ingestor<'_> {
         let mut pending = Pending::default();
         let mut in_batch = 0;
         let mut recent = Recent::default();
+        // A large import loads the fingerprints of the messages held once, instead of
+        // looking each message up.
+        let mut started = 0;
+        let mut known: Option<Arc<HashSet<u64>>> = None;
         loop {
             while reading.len() < WINDOW {
+                if started == LARGE && known.is_none() {
+                    known = Some(Arc::new(self.store.incoming_key_fingerprints().await?));
+                }
                 let Some(item) = items.next() else { break };
-                reading.push_back(self.start_reading(item));
+                reading.push_back(self.start_reading(item, known.as_ref()));
+                started += 1;
             }
             let Some(mut next) = reading.pop_front() else { break };
             // Do not hold the transaction open while waiting long for the next message (a slow
@@ -257,11 +267,12 @@ impl Ingestor<'_> {
         Ok(outcomes)
     }
 
-    fn start_reading(&self, item: Item) -> Reading {
+    fn start_reading(&self, item: Item, known: Option<&Arc<HashSet<u64>>>) -> Reading {
         let raw = Arc::new(item.raw);
         let shared = Arc::clone(&raw);
         let (store, classifier, limits) = (self.store.clone(), self.classifier, self.limits);
-        let task = tokio::spawn(async move { read(&store, &shared, classifier, &limits).await });
+        let known = known.cloned();
+        let task = tokio::spawn(async move { read(&store, known.as_deref(), &shared, classifier, &limits).await });
         Reading { raw, source: item.source, location: item.location, task }
     }
 
@@ -471,12 +482,26 @@ struct NewRead {
 /// Reads one message ahead of the batch: deduplicates it against what the store holds,
 /// parses it, reads its attachments' text, classifies it and matches it by foi's own
 /// reference where it can.
-async fn read(store: &Store, raw: &[u8], classifier: &Classifier, limits: &Limits) -> Result<Read> {
+///
+/// `known` holds the fingerprints of the keys of every message held when the import started:
+/// a message whose key is not among them is new (or stored since, which the batch checks).
+async fn read(
+    store: &Store,
+    known: Option<&HashSet<u64>>,
+    raw: &[u8],
+    classifier: &Classifier,
+    limits: &Limits,
+) -> Result<Read> {
     let hash = sha256_hex(raw);
     let p = parse::parse(raw);
-    let dedup_key = match held(store, p.message_id.as_deref(), &hash, raw).await? {
-        Held::Yes { id, dedup_key } => return Ok(Read::Held { id, message_id: p.message_id, hash, dedup_key }),
-        Held::No { dedup_key } => dedup_key,
+    let usual = foi_store::dedup_key("incoming", p.message_id.as_deref(), &hash);
+    let dedup_key = if known.is_some_and(|k| !k.contains(&foi_store::key_fingerprint(&usual))) {
+        None
+    } else {
+        match held(store, p.message_id.as_deref(), &hash, raw).await? {
+            Held::Yes { id, dedup_key } => return Ok(Read::Held { id, message_id: p.message_id, hash, dedup_key }),
+            Held::No { dedup_key } => dedup_key,
+        }
     };
     let examined = examine_parsed(p, classifier, limits).await;
     let matched = matching::find_by_reference(store, &examined.parsed).await?;

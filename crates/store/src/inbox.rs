@@ -72,6 +72,11 @@ pub struct OpenRequest {
     pub body_code: String,
 }
 
+/// A 64-bit fingerprint of a deduplication key (the same in every process and version: FNV-1a).
+pub fn key_fingerprint(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Where a message was read on an IMAP server: folder, UIDVALIDITY, UID.
 pub type Location<'a> = (&'a str, u32, u32);
 
@@ -141,6 +146,20 @@ impl Store {
         let moved = b.apply_replies(std::slice::from_ref(&m)).await?;
         b.commit().await?;
         Ok(moved.into_iter().next().flatten())
+    }
+
+    /// A fingerprint of the deduplication key of every incoming message held (see
+    /// [`key_fingerprint`]): 8 bytes a message, so a large import can skip looking up each
+    /// message that is certainly new.
+    pub async fn incoming_key_fingerprints(&self) -> Result<std::collections::HashSet<u64>> {
+        let keys: Vec<String> = message::Entity::find()
+            .select_only()
+            .column(message::Column::DedupKey)
+            .filter(message::Column::Direction.eq("incoming"))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(keys.iter().map(|k| key_fingerprint(k)).collect())
     }
 
     /// The remembered (UIDVALIDITY, last UID) of an IMAP folder.

@@ -20,6 +20,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
 pub use inbox::{
     AttachmentInfo, Batch, BounceInfo, InboxReads, IncomingMessage, Location, MessageFilter, OpenRequest, ReplyMove,
+    key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
