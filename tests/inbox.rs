@@ -238,22 +238,25 @@ async fn replies_are_synced_matched_and_classified_once() {
 #[tokio::test]
 async fn a_sync_killed_mid_way_loses_and_duplicates_nothing() {
     let mail = MailServers::start().await;
-    for (point, hit) in [("ingest_before_store", 3), ("ingest_after_store", 5)] {
+    // 120 messages: three chunks of 50, each ingested as one batch and then remembered. The
+    // crash comes while the second chunk is written: before it is stored, or stored but not
+    // committed.
+    const N: usize = 120;
+    for (point, hit) in [("ingest_before_store", 2), ("ingest_after_store", 2)] {
         let user = format!("{point}@charity.example");
         let (db, guard) = foi_store::testing::sqlite_url();
         let dir = workspace(None);
         with_imap_user(dir.path(), mail.imap_port(), &user);
-        for i in 0..8 {
+        for i in 0..N {
             let raw = reply(
                 "someone@council.example",
                 &user,
-                &format!("Reply number {i}"),
+                &format!("Reply number {i:03}"),
                 "",
                 "We do not hold the information.",
             );
-            mail.deliver("someone@council.example", &user, &raw).await;
+            mail.append(&user, "INBOX", &raw).await;
         }
-        mail.wait_for(&user, "INBOX", 8, Duration::from_secs(30)).await;
         let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
             .current_dir(dir.path())
             .env("FOI_DATABASE_URL", &db)
@@ -262,16 +265,73 @@ async fn a_sync_killed_mid_way_loses_and_duplicates_nothing() {
             .output()
             .unwrap();
         assert!(!crash.status.success(), "{point} should have crashed");
+        let kept = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        assert_eq!(kept.as_array().unwrap().len(), 50, "{point}: the first chunk was committed, the second not");
         foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
         foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
         let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
         let mut subjects: Vec<String> =
             list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
         subjects.sort();
-        let expected: Vec<String> = (0..8).map(|i| format!("Reply number {i}")).collect();
+        let expected: Vec<String> = (0..N).map(|i| format!("Reply number {i:03}")).collect();
         assert_eq!(subjects, expected, "{point}: every message exactly once");
         guard.remove().await;
     }
+}
+
+/// `foi inbox sync --watch` stays connected and waits in IMAP IDLE: with polling set to an
+/// hour, a reply delivered after the first sync is ingested within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_ingests_new_mail_as_it_arrives() {
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mail = MailServers::start().await;
+    let user = "watch@charity.example";
+    let (db, guard) = foi_store::testing::sqlite_url();
+    let dir = workspace(None);
+    with_imap_user(dir.path(), mail.imap_port(), user);
+    let first = reply("a@council.example", user, "Before the watch", "", "We do not hold the information.");
+    mail.append(user, "INBOX", &first).await;
+    let watch = Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+            .current_dir(dir.path())
+            .env("FOI_DATABASE_URL", &db)
+            .args(["inbox", "sync", "--watch", "--interval", "3600", "--json"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("watch.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let subjects = || -> Vec<String> {
+        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap_or("").to_string()).collect()
+    };
+    let wait_for = |n: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = subjects();
+            if s.len() >= n || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    let log = || std::fs::read_to_string(dir.path().join("watch.log")).unwrap_or_default();
+    assert_eq!(wait_for(1), vec!["Before the watch"], "{}", log());
+    // Give the watch a moment to enter IDLE, then deliver through Postfix.
+    std::thread::sleep(Duration::from_secs(1));
+    let second = reply("b@council.example", user, "While watching", "", "We do not hold the information.");
+    mail.deliver("b@council.example", user, &second).await;
+    let s = wait_for(2);
+    assert_eq!(s.len(), 2, "the watch ingested the new reply: {s:?}\n{}", log());
+    assert!(s.contains(&"While watching".to_string()));
+    drop(watch);
+    guard.remove().await;
 }
 
 #[test]

@@ -10,8 +10,8 @@ use clap::Subcommand;
 use foi_core::{Actor, MessageClass, Named};
 use foi_inbox::classify::Classifier;
 use foi_inbox::extract::Limits;
-use foi_inbox::{Ingestor, Outcome, sources};
-use foi_store::{MessageFilter, Store};
+use foi_inbox::{Ingestor, Outcome, imap_sync, sources};
+use foi_store::MessageFilter;
 use serde_json::json;
 
 use crate::config::Context;
@@ -28,9 +28,16 @@ pub enum InboxCmd {
     },
     /// Pull new mail from the configured IMAP folders (remembering UIDVALIDITY and the last UID).
     Sync {
-        /// Keep going: check every 30 seconds, retrying with backoff when the server fails.
+        /// Keep going: wait for new mail in IMAP IDLE (or poll a server without IDLE) and
+        /// ingest it as it arrives, reconnecting with backoff when the server fails.
         #[arg(long)]
         watch: bool,
+        /// With --watch, on a server without IDLE: seconds between checks.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        interval: u64,
+        /// With --watch: longest wait in IDLE before checking again (RFC 2177: under 29).
+        #[arg(long, default_value_t = 25, value_name = "MINUTES")]
+        idle_minutes: u64,
         #[arg(long)]
         json: bool,
     },
@@ -113,40 +120,11 @@ fn report(outcomes: &[Outcome], failures: &[(String, String)], json: bool) -> an
     Ok(())
 }
 
-async fn sync_once(
-    ctx: &Context,
-    store: &Store,
-    ing: &Ingestor<'_>,
-) -> anyhow::Result<(Vec<Outcome>, Vec<(String, String)>)> {
+/// The IMAP account and the folders to read.
+fn imap_account(ctx: &Context) -> anyhow::Result<(foi_imap::ImapSettings, Vec<String>)> {
     let (settings, server) = ctx.imap_settings()?.context("no IMAP server: add an [imap] section to foi.toml")?;
     let folders = server.folders.clone().unwrap_or_else(|| vec!["INBOX".into()]);
-    let mut session = foi_imap::Session::connect(&settings).await?;
-    let mut outcomes = Vec::new();
-    let failures = Vec::new();
-    for folder in folders {
-        let remembered = store.folder_state(&folder).await?;
-        let mut after = remembered.map(|(_, last)| last).unwrap_or(0);
-        let (mut uidvalidity, mut uids) = session.uids_after(&folder, after).await?;
-        // A changed UIDVALIDITY means the UIDs were renumbered: read the whole folder again
-        // (deduplication keeps it from adding anything twice).
-        if remembered.is_some_and(|(v, _)| v != uidvalidity) && after > 0 {
-            after = 0;
-            (uidvalidity, uids) = session.uids_after(&folder, 0).await?;
-        }
-        let mut last = after;
-        for chunk in uids.chunks(50) {
-            for (uid, raw) in session.fetch_raw(&folder, chunk).await? {
-                let o = ing.ingest(&raw, &format!("imap:{folder}"), Some((&folder, uidvalidity, uid))).await?;
-                outcomes.push(o);
-                last = last.max(uid);
-            }
-            // Remember progress as we go: a sync stopped mid-way resumes here.
-            store.set_folder_state(&folder, uidvalidity, last).await?;
-        }
-        store.set_folder_state(&folder, uidvalidity, last).await?;
-    }
-    let _ = session.logout().await;
-    Ok((outcomes, failures))
+    Ok((settings, folders))
 }
 
 impl InboxCmd {
@@ -173,30 +151,33 @@ impl InboxCmd {
                 let outcomes = ing.ingest_all(items, |_| {}).await?;
                 report(&outcomes, &failures, json)?;
             }
-            InboxCmd::Sync { watch: false, json } => {
-                let (outcomes, failures) = sync_once(ctx, &store, &ing).await?;
-                report(&outcomes, &failures, json)?;
+            InboxCmd::Sync { watch: false, json, .. } => {
+                let (settings, folders) = imap_account(ctx)?;
+                let outcomes = imap_sync::sync(&ing, &settings, &folders).await?;
+                report(&outcomes, &[], json)?;
             }
-            InboxCmd::Sync { watch: true, json } => {
-                // Stay at it: a lost connection or a server that is down is retried with a
-                // growing wait (5 s, doubling, at most 5 minutes), never given up on.
-                let mut backoff = Duration::from_secs(5);
-                loop {
-                    match sync_once(ctx, &store, &ing).await {
-                        Ok((outcomes, failures)) => {
-                            if !outcomes.is_empty() || !failures.is_empty() {
-                                report(&outcomes, &failures, json)?;
-                            }
-                            backoff = Duration::from_secs(5);
-                            tokio::time::sleep(Duration::from_secs(30)).await;
+            InboxCmd::Sync { watch: true, json, interval, idle_minutes } => {
+                let (settings, folders) = imap_account(ctx)?;
+                let w = imap_sync::Watch {
+                    idle: Duration::from_secs(idle_minutes.clamp(1, 28) * 60),
+                    poll: Duration::from_secs(interval.max(1)),
+                    ..imap_sync::Watch::default()
+                };
+                eprintln!("watching {} on {} (Ctrl-C to stop)", folders.join(", "), settings.server());
+                imap_sync::watch(
+                    &ing,
+                    &settings,
+                    &folders,
+                    w,
+                    |outcomes| {
+                        if !outcomes.is_empty() {
+                            // A closed stdout (a pipe) ends nothing: the watch goes on.
+                            let _ = report(outcomes, &[], json);
                         }
-                        Err(e) => {
-                            eprintln!("warning: sync failed: {e:#}; trying again in {} s", backoff.as_secs());
-                            tokio::time::sleep(backoff).await;
-                            backoff = (backoff * 2).min(Duration::from_secs(300));
-                        }
-                    }
-                }
+                    },
+                    |e, wait| eprintln!("warning: sync failed: {e}; trying again in {} s", wait.as_secs()),
+                )
+                .await?;
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -16,7 +16,9 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-use async_imap::imap_proto::{AttributeValue, MailboxDatum, Outcome, RequestId, Response, ResponseCode, Status};
+use async_imap::imap_proto::{
+    AttributeValue, Capability, MailboxDatum, Outcome, RequestId, Response, ResponseCode, Status,
+};
 use foi_core::Secret;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -45,6 +47,8 @@ pub enum Error {
     NoSuchFolder { server: String, folder: String },
     #[error("the IMAP server {server} refused {command}{}: {message}", in_folder(.folder))]
     Refused { server: String, command: String, folder: Option<String>, message: String },
+    #[error("the IMAP server {server} does not offer {what}")]
+    Unsupported { server: String, what: &'static str },
     #[error("{what} {value:?} cannot be sent to the IMAP server {server}: {why}")]
     Invalid { server: String, what: &'static str, value: String, why: &'static str },
 }
@@ -113,6 +117,15 @@ impl ImapSettings {
     }
 }
 
+/// How an IDLE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// The server announced new mail in the folder.
+    NewMail,
+    /// Nothing arrived within the wait.
+    Quiet,
+}
+
 /// A logged-in IMAP session. After a timeout or a lost connection every call fails with
 /// [`Error::Broken`]: connect again.
 pub struct Session {
@@ -122,6 +135,8 @@ pub struct Session {
     broken: bool,
     /// Folders (as encoded for the server) known to exist.
     folders: HashSet<String>,
+    /// Whether the server offers IDLE (RFC 2177), once asked.
+    idle: Option<bool>,
 }
 
 impl std::fmt::Debug for Session {
@@ -224,7 +239,7 @@ impl Session {
                 },
             }
         })?;
-        Ok(Session { imap, server, timeout: s.timeout, broken: false, folders: HashSet::new() })
+        Ok(Session { imap, server, timeout: s.timeout, broken: false, folders: HashSet::new(), idle: None })
     }
 
     /// The server, as `host:port`.
@@ -369,6 +384,92 @@ impl Session {
         out.sort_by_key(|(uid, _)| *uid);
         out.dedup_by_key(|(uid, _)| *uid);
         Ok(out)
+    }
+
+    /// Whether the server offers IDLE (asked once per session).
+    pub async fn supports_idle(&mut self) -> Result<bool> {
+        if let Some(idle) = self.idle {
+            return Ok(idle);
+        }
+        let mut found = false;
+        self.run("CAPABILITY", None, "CAPABILITY", |r| {
+            if let Response::Capabilities(caps) = r {
+                found |= caps.iter().any(|c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case("IDLE")));
+            }
+        })
+        .await?;
+        self.idle = Some(found);
+        Ok(found)
+    }
+
+    /// Waits in IDLE (RFC 2177) on a folder, opened read-only, until the server announces new
+    /// mail or `wait` passes; then ends the IDLE so the session can be used again. A server
+    /// without IDLE is [`Error::Unsupported`] (poll instead). RFC 2177 asks clients to
+    /// re-issue IDLE at least every 29 minutes: keep `wait` below that.
+    pub async fn idle(&mut self, folder: &str, wait: Duration) -> Result<Idle> {
+        if !self.supports_idle().await? {
+            return Err(Error::Unsupported { server: self.server.clone(), what: "IDLE" });
+        }
+        let name = self.folder_name(folder)?;
+        self.require_folder(folder, &name).await?;
+        let (_, before) = self.examine(folder, &name).await?;
+        self.usable()?;
+        let command = "IDLE";
+        let result = async {
+            let tag = self.send(command, Some(folder), "IDLE").await?;
+            loop {
+                match self.next(command, Some(folder), |r| step(r, &tag, |_| {})).await? {
+                    Step::GoAhead => break,
+                    Step::Other => {}
+                    Step::Done(done) => {
+                        return self.finish(command, Some(folder), done).and(Err(self.lost(
+                            command,
+                            Some(folder),
+                            "the server ended IDLE before it began".into(),
+                        )));
+                    }
+                }
+            }
+            let deadline = tokio::time::Instant::now() + wait;
+            let mut outcome = Idle::Quiet;
+            loop {
+                let read = tokio::time::timeout_at(deadline, self.imap.read_response()).await;
+                let Ok(read) = read else { break };
+                let response = read
+                    .map_err(|e| self.lost(command, Some(folder), e.to_string()))?
+                    .ok_or_else(|| self.lost(command, Some(folder), "the server closed the connection".into()))?;
+                match response.parsed() {
+                    Response::MailboxData(MailboxDatum::Exists(n)) if *n > before => {
+                        outcome = Idle::NewMail;
+                        break;
+                    }
+                    Response::MailboxData(MailboxDatum::Recent(n)) if *n > 0 => {
+                        outcome = Idle::NewMail;
+                        break;
+                    }
+                    Response::Data { status: Status::Bye, outcome } => {
+                        return Err(self.lost(
+                            command,
+                            Some(folder),
+                            format!("the server said BYE: {}", said(outcome)),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            let done = async {
+                let stream = self.imap.get_mut();
+                stream.write_all(b"DONE\r\n").await?;
+                stream.flush().await
+            };
+            within(&self.server, self.timeout, command, Some(folder), done)
+                .await?
+                .map_err(|e| self.lost(command, Some(folder), e.to_string()))?;
+            self.read_to_done(command, Some(folder), &tag, |_| {}).await?;
+            Ok(outcome)
+        }
+        .await;
+        self.note(result)
     }
 
     /// Logs out (a broken connection is just closed).

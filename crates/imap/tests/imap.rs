@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use foi_core::Secret;
-use foi_imap::{Error, ImapSettings, Security, Session};
+use foi_imap::{Error, Idle, ImapSettings, Security, Session};
 use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
 use foi_testkit::{MailServers, PASSWORD};
 
@@ -189,4 +189,33 @@ fn security_from_str() {
     assert_eq!(e.to_string(), "unknown IMAP security \"starttls\" (expected tls or none)");
     assert_eq!(Security::Tls.default_port(), 993);
     assert_eq!(Security::None.default_port(), 143);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_wakes_on_new_mail_and_ends_quietly_otherwise() {
+    let mail = MailServers::start().await;
+    let mut session = Session::connect(&settings(mail.imap_port(), PASSWORD)).await.expect("connect");
+    session.append("INBOX", &message("first@foi.test", "First.")).await.expect("append");
+    assert!(session.supports_idle().await.expect("capability"), "Dovecot offers IDLE");
+
+    // Nothing arrives: the wait runs out and the session is still usable.
+    let started = Instant::now();
+    assert_eq!(session.idle("INBOX", Duration::from_secs(2)).await.expect("idle"), Idle::Quiet);
+    assert!(started.elapsed() >= Duration::from_secs(2));
+
+    // Another session delivers a message meanwhile: IDLE hears of it long before its wait.
+    let port = mail.imap_port();
+    let other = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut other = Session::connect(&settings(port, PASSWORD)).await.expect("connect");
+        other.append("INBOX", &message("second@foi.test", "Second.")).await.expect("append");
+    });
+    let started = Instant::now();
+    assert_eq!(session.idle("INBOX", Duration::from_secs(120)).await.expect("idle"), Idle::NewMail);
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    other.await.expect("the other session");
+    let (_, uids) = session.uids_after("INBOX", 0).await.expect("usable after IDLE");
+    assert_eq!(uids.len(), 2);
+    assert!(matches!(session.idle("No such folder", Duration::from_secs(1)).await, Err(Error::NoSuchFolder { .. })));
+    session.logout().await.expect("logout");
 }

@@ -47,6 +47,7 @@ macro_rules! static_re {
 pub mod classify;
 pub mod extract;
 pub mod folding;
+pub mod imap_sync;
 pub mod ingest;
 pub mod matching;
 pub mod parse;

@@ -281,3 +281,25 @@ pub mod attachment_content {
     }
     no_relations!();
 }
+
+pub mod tag {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tags")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub request_id: i32,
+        pub question: String,
+        pub answer: String,
+        pub quote: Option<String>,
+        pub note: Option<String>,
+        pub tagger: String,
+        pub status: String,
+        pub source: String,
+        pub message_id: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub superseded_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

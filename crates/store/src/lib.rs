@@ -9,6 +9,7 @@ pub mod fault;
 mod inbox;
 mod outbox;
 mod requests;
+mod tags;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -24,6 +25,7 @@ pub use inbox::{
 };
 pub use outbox::{OutboxItem, OutboxState};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
+pub use tags::{NewTag, Tag, TagFilter, TagOutcome};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +100,19 @@ impl Store {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await.map_err(|source| Error::Connect { url: redact_url(url), source })?;
-        Migrator::up(&db, None).await.map_err(Error::Migrate)?;
+        // Two foi processes starting on a new database at once (a watch and a listing) race
+        // to create the schema; the one that loses finds it made: look again.
+        let mut attempt = 0;
+        loop {
+            match Migrator::up(&db, None).await {
+                Ok(()) => break,
+                Err(_) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+                Err(e) => return Err(Error::Migrate(e)),
+            }
+        }
         Ok(Store { db, writer: Default::default() })
     }
 
