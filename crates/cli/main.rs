@@ -65,6 +65,11 @@ enum Command {
     /// Messages no request was found for: list, assign, dismiss.
     #[command(subcommand)]
     Triage(commands::inbox::TriageCmd),
+    /// Code a request's answers against its round's codebook; import and export tags (CSV).
+    Tag(commands::analysis::TagArgs),
+    /// The published tables: response rates and the monthly series.
+    #[command(subcommand)]
+    Report(commands::analysis::ReportCmd),
     /// Show the effective configuration (passwords are never shown).
     #[command(subcommand)]
     Config(commands::config::Cmd),
@@ -105,6 +110,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bodies(cmd) => cmd.run(&ctx).await,
         Command::Calendar(cmd) => cmd.run(),
         Command::Config(cmd) => cmd.run(&ctx),
+        Command::Tag(args) => args.run(&ctx, &actor).await,
+        Command::Report(cmd) => cmd.run(&ctx).await,
     }
 }
 

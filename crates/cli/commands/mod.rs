@@ -1,5 +1,6 @@
 //! One module per group of subcommands, each with its arguments and a `run()`.
 
+pub mod analysis;
 pub mod bodies;
 pub mod calendar;
 pub mod config;

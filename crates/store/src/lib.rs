@@ -8,6 +8,7 @@ mod entity;
 pub mod fault;
 mod inbox;
 mod outbox;
+mod reports;
 mod requests;
 mod tags;
 #[cfg(any(test, feature = "testing"))]
@@ -25,6 +26,7 @@ pub use inbox::{
 };
 pub use outbox::{OutboxItem, OutboxState};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
+pub use reports::{ReplyFact, RequestFacts, TagFact};
 pub use tags::{NewTag, Tag, TagFilter, TagOutcome};
 
 /// Everything that can go wrong in the store.

@@ -114,7 +114,7 @@ pub(crate) fn parse_state(s: &str) -> Result<RequestState> {
     RequestState::from_name(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
 }
 
-fn to_event(m: request_event::Model) -> Result<RequestEvent> {
+pub(crate) fn to_event(m: request_event::Model) -> Result<RequestEvent> {
     Ok(RequestEvent {
         at: m.at,
         on: m.on_date,
@@ -474,7 +474,7 @@ impl Store {
         self.to_request(r, b)
     }
 
-    fn to_request(&self, r: request::Model, b: body::Model) -> Result<Request> {
+    pub(crate) fn to_request(&self, r: request::Model, b: body::Model) -> Result<Request> {
         Ok(Request {
             id: r.id,
             round_id: r.round_id,

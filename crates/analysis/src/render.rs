@@ -1,0 +1,90 @@
+//! Tables as text: a terminal table, CSV (counts and percentages in columns of their own)
+//! and Markdown.
+
+use crate::table::{Cell, Table};
+use crate::{Error, Result};
+
+/// The formats a table is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Markdown,
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" | "text" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "markdown" | "md" => Ok(Format::Markdown),
+            other => Err(Error::Render(format!("unknown format \"{other}\" (expected table, csv or markdown)"))),
+        }
+    }
+}
+
+/// A table in a text format.
+pub fn render(t: &Table, format: Format) -> Result<String> {
+    match format {
+        Format::Table => Ok(terminal(t)),
+        Format::Csv => csv(t),
+        Format::Markdown => Ok(markdown(t)),
+    }
+}
+
+fn terminal(t: &Table) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(t.columns.clone());
+    for row in &t.rows {
+        table.add_row(row.iter().map(Cell::text).collect::<Vec<_>>());
+    }
+    format!("{}\n{}\n{}\n", t.title, table, t.caption)
+}
+
+fn markdown(t: &Table) -> String {
+    let mut out = format!("## {}\n\n{}\n\n| {} |\n|", t.title, t.caption, t.columns.join(" | "));
+    for c in &t.rows.first().cloned().unwrap_or_default() {
+        out.push_str(if matches!(c, Cell::Text(_) | Cell::Empty) { "---|" } else { "---:|" });
+    }
+    if t.rows.is_empty() {
+        out.push_str(&"---|".repeat(t.columns.len()));
+    }
+    out.push('\n');
+    for row in &t.rows {
+        let cells: Vec<String> = row.iter().map(|c| c.text().replace('|', "\\|")).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}
+
+fn csv(t: &Table) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // A count of the asked gets a percentage column beside it.
+    let first = t.rows.first();
+    let mut header = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        header.push(c.clone());
+        if first.is_some_and(|r| matches!(r.get(i), Some(Cell::CountOf { .. }))) {
+            header.push(format!("{c} %"));
+        }
+    }
+    let bad = |e: csv::Error| Error::Render(format!("CSV: {e}"));
+    w.write_record(&header).map_err(bad)?;
+    for row in &t.rows {
+        let mut rec = Vec::new();
+        for c in row {
+            match c {
+                Cell::CountOf { n, of } => {
+                    rec.push(n.to_string());
+                    rec.push(Cell::percent(*n, *of).map(|p| p.to_string()).unwrap_or_default());
+                }
+                Cell::Share(s) => rec.push(format!("{:.1}", s * 100.0)),
+                other => rec.push(other.text()),
+            }
+        }
+        w.write_record(&rec).map_err(bad)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Render(format!("CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Render(format!("CSV: {e}")))
+}

@@ -1,0 +1,268 @@
+//! `foi tag` (code a request's answers against its round's codebook, import and export tags
+//! as CSV) and `foi report` (the response-rate and monthly tables).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use clap::{Args, Subcommand};
+use foi_analysis::render::{Format, render};
+use foi_core::{Actor, Calendar, Codebook};
+use foi_store::{NewTag, Store, TagFilter};
+
+use crate::config::Context;
+
+/// `foi tag REQUEST QUESTION ANSWER`, or one of the subcommands.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct TagArgs {
+    #[command(subcommand)]
+    cmd: Option<TagCmd>,
+    /// The request's reference.
+    #[arg(required = true)]
+    request: Option<String>,
+    /// The question's id in the round's codebook.
+    #[arg(required = true)]
+    question: Option<String>,
+    /// The answer: yes, no, in_development, not_held, unclear, a choice, a number or text.
+    #[arg(required = true)]
+    answer: Option<String>,
+    /// The passage of the reply that supports the answer.
+    #[arg(long)]
+    quote: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum TagCmd {
+    /// Record tags from a CSV file with columns request, question, answer[, quote, note]
+    /// (all or nothing: any bad row is reported with its line and nothing is recorded).
+    Import { file: PathBuf },
+    /// Print the tags as CSV (request, body, question, answer, quote, note, tagger, status,
+    /// tagged_at).
+    Export {
+        #[arg(long)]
+        round: Option<String>,
+        /// Every version of every tag, superseded ones included.
+        #[arg(long)]
+        history: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportCmd {
+    /// The response-rate table as of a cut-off (by body kind, NHS/councils and region), then
+    /// the same rates at each month end since launch.
+    Monthly(ReportArgs),
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The round (default: the only round, or the most recent one).
+    #[arg(long)]
+    round: Option<String>,
+    /// The cut-off: `2017-10-09T23:59` (UTC) or a date (its end). Default: now.
+    #[arg(long, value_name = "DATETIME")]
+    as_of: Option<String>,
+    /// table, csv or markdown.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Write to this file instead of printing.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_hms_opt(23, 59, 59).unwrap_or_default()));
+    }
+    bail!("--as-of {s:?}: expected a date (2017-10-09) or a date and time (2017-10-09T23:59)")
+}
+
+/// The answer in its stored form, checked against the request's round's codebook.
+async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -> anyhow::Result<String> {
+    let r = store.request(reference).await?;
+    let round = store
+        .rounds()
+        .await?
+        .into_iter()
+        .find(|x| x.id == r.round_id)
+        .with_context(|| format!("request {reference} has no round"))?;
+    let book = Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook of round {}", round.slug))?;
+    let q = book
+        .question(question)
+        .with_context(|| format!("round {} has no question {question:?} (see its codebook)", round.slug))?;
+    if !q.applies_to.contains(&r.body.kind) {
+        bail!("question {question} is not asked of {} ({})", r.body.name, r.body.kind.label());
+    }
+    Ok(q.answer.parse_answer(answer).with_context(|| format!("question {question}"))?.as_stored())
+}
+
+impl TagArgs {
+    pub async fn run(self, ctx: &Context, actor: &Actor) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        match self.cmd {
+            Some(TagCmd::Import { file }) => {
+                let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+                let headers = reader.headers().with_context(|| file.display().to_string())?.clone();
+                let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+                let (Some(rc), Some(qc), Some(ac)) = (col("request"), col("question"), col("answer")) else {
+                    bail!("{}: the header needs request, question and answer columns", file.display());
+                };
+                let (quote, note) = (col("quote"), col("note"));
+                let mut tags = Vec::new();
+                let mut errors = Vec::new();
+                for (i, rec) in reader.records().enumerate() {
+                    let line = i + 2;
+                    let rec = match rec {
+                        Ok(r) => r,
+                        Err(e) => {
+                            errors.push(format!("line {line}: {e}"));
+                            continue;
+                        }
+                    };
+                    let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
+                    let (Some(reference), Some(question), Some(answer)) = (get(Some(rc)), get(Some(qc)), get(Some(ac)))
+                    else {
+                        errors.push(format!("line {line}: request, question and answer are required"));
+                        continue;
+                    };
+                    match checked(&store, reference, question, answer).await {
+                        Ok(stored) => tags.push(NewTag {
+                            reference: reference.to_string(),
+                            question: question.to_string(),
+                            answer: stored,
+                            quote: get(quote).map(str::to_string),
+                            note: get(note).map(str::to_string),
+                            tagger: actor.clone(),
+                            suggested: false,
+                            source: "import".into(),
+                            message_id: None,
+                        }),
+                        Err(e) => errors.push(format!("line {line}: {e:#}")),
+                    }
+                }
+                if !errors.is_empty() {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("{} bad rows in {}; no tag was recorded", errors.len(), file.display());
+                }
+                let outcomes = store.set_tags(&tags).await?;
+                let count = |f: fn(&foi_store::TagOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+                println!(
+                    "{} tags: {} added, {} changed, {} unchanged",
+                    outcomes.len(),
+                    count(|o| matches!(o, foi_store::TagOutcome::Added)),
+                    count(|o| matches!(o, foi_store::TagOutcome::Changed { .. })),
+                    count(|o| matches!(o, foi_store::TagOutcome::Unchanged)),
+                );
+            }
+            Some(TagCmd::Export { round, history }) => {
+                let tags = store.tags(&TagFilter { round, history, ..Default::default() }).await?;
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                w.write_record([
+                    "request",
+                    "body",
+                    "question",
+                    "answer",
+                    "quote",
+                    "note",
+                    "tagger",
+                    "status",
+                    "tagged_at",
+                    "superseded_at",
+                ])?;
+                for t in tags {
+                    w.write_record([
+                        t.reference,
+                        t.body_code,
+                        t.question,
+                        t.answer,
+                        t.quote.unwrap_or_default(),
+                        t.note.unwrap_or_default(),
+                        t.tagger,
+                        t.status,
+                        t.created_at.to_rfc3339(),
+                        t.superseded_at.map(|s| s.to_rfc3339()).unwrap_or_default(),
+                    ])?;
+                }
+                w.flush()?;
+            }
+            None => {
+                let (Some(reference), Some(question), Some(answer)) = (self.request, self.question, self.answer) else {
+                    bail!("usage: foi tag REQUEST QUESTION ANSWER [--quote TEXT] [--note TEXT]");
+                };
+                let stored = checked(&store, &reference, &question, &answer).await?;
+                let outcome = store
+                    .set_tags(&[NewTag {
+                        reference: reference.clone(),
+                        question: question.clone(),
+                        answer: stored.clone(),
+                        quote: self.quote,
+                        note: self.note,
+                        tagger: actor.clone(),
+                        suggested: false,
+                        source: "manual".into(),
+                        message_id: None,
+                    }])
+                    .await?;
+                match outcome.first() {
+                    Some(foi_store::TagOutcome::Changed { from }) => {
+                        println!("{reference} {question}: {stored} (was {from})")
+                    }
+                    Some(foi_store::TagOutcome::Unchanged) => println!("{reference} {question}: {stored} (unchanged)"),
+                    _ => println!("{reference} {question}: {stored}"),
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl ReportCmd {
+    pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        match self {
+            ReportCmd::Monthly(args) => {
+                let format: Format = args.format.parse()?;
+                let rounds = store.rounds().await?;
+                let round = match &args.round {
+                    Some(slug) => store.round(slug).await?,
+                    None => rounds
+                        .into_iter()
+                        .max_by_key(|r| (r.launch_date, r.id))
+                        .context("no round yet: create one with foi round new")?,
+                };
+                let at = match &args.as_of {
+                    Some(s) => parse_as_of(s)?,
+                    None => Utc::now(),
+                };
+                let facts = store.round_facts(&round.slug).await?;
+                let cal = Calendar::uk();
+                let rates = foi_analysis::rates::response_rates(&facts, at, &round.name, cal)?;
+                let monthly = foi_analysis::rates::monthly(&facts, at, &round.name, cal)?;
+                let text = match format {
+                    Format::Csv => render(&rates, format)?,
+                    _ => format!("{}\n{}", render(&rates, format)?, render(&monthly, format)?),
+                };
+                match args.output {
+                    Some(path) => {
+                        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                        eprintln!("wrote {}", path.display());
+                    }
+                    None => print!("{text}"),
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,81 @@
+//! `foi tag` and `foi report monthly` end to end: tags are checked against the round's
+//! codebook, a changed tag keeps its history, an import with a bad row records nothing, and
+//! the monthly report counts the answers received by its cut-off.
+
+use crate::util::{bodies_csv, foi, workspace};
+
+#[test]
+fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
+    let dir = workspace(None);
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let csv = bodies_csv(dir.path(), 4, "tg");
+    foi(dir.path(), Some(&db), &["bodies", "import", &csv]).ok();
+    foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC 2026", "--launch", "2026-09-01"]).ok();
+    foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+    foi(dir.path(), Some(&db), &["--today", "2026-09-01", "send", "--no-pacing"]).ok();
+    let status = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+    let reference = |code: &str| -> String {
+        status.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["reference"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // B002 is an ICB (test bodies alternate unitary and ICB).
+    let icb = reference("B002");
+    let council = reference("B001");
+    let out = foi(
+        dir.path(),
+        Some(&db),
+        &["--user", "ana", "tag", &icb, "ccn", "yes", "--quote", "We commission a CCN team"],
+    )
+    .ok();
+    assert!(out.stdout.contains("ccn: yes"), "{}", out.stdout);
+    let out = foi(dir.path(), Some(&db), &["--user", "ana", "tag", &icb, "ccn", "no"]).ok();
+    assert!(out.stdout.contains("(was yes)"), "{}", out.stdout);
+    // Unknown question, a question not asked of councils, a bad answer: refused, naming why.
+    let err = foi(dir.path(), Some(&db), &["tag", &icb, "no_such_question", "yes"]).fails().stderr;
+    assert!(err.contains("no question \"no_such_question\""), "{err}");
+    let err = foi(dir.path(), Some(&db), &["tag", &council, "ccn", "yes"]).fails().stderr;
+    assert!(err.contains("not asked of"), "{err}");
+    let err = foi(dir.path(), Some(&db), &["tag", &icb, "ccn", "perhaps"]).fails().stderr;
+    assert!(err.contains("ccn"), "{err}");
+
+    // Import: one bad row (line 3) and nothing is recorded.
+    let file = dir.path().join("tags.csv");
+    std::fs::write(&file, format!("request,question,answer,note\n{icb},strategy,yes,\n{icb},strategy,maybe,\n{council},named_lead,no,checked\n"))
+        .unwrap();
+    let err = foi(dir.path(), Some(&db), &["tag", "import", file.to_str().unwrap()]).fails().stderr;
+    assert!(err.contains("line 3") && err.contains("no tag was recorded"), "{err}");
+    std::fs::write(
+        &file,
+        format!("request,question,answer,note\n{icb},strategy,yes,\n{council},named_lead,no,checked\n"),
+    )
+    .unwrap();
+    let out = foi(dir.path(), Some(&db), &["--user", "bob", "tag", "import", file.to_str().unwrap()]).ok();
+    assert!(out.stdout.contains("2 tags: 2 added"), "{}", out.stdout);
+
+    let current = foi(dir.path(), Some(&db), &["tag", "export", "--round", "cpc"]).ok().stdout;
+    assert_eq!(current.lines().count(), 4, "{current}");
+    assert!(current.contains(&format!("{icb},B002,ccn,no,,,person:ana,confirmed")), "{current}");
+    let history = foi(dir.path(), Some(&db), &["tag", "export", "--history"]).ok().stdout;
+    assert_eq!(history.lines().count(), 5, "the changed tag is kept: {history}");
+    assert!(history.contains(&format!("{icb},B002,ccn,yes,We commission a CCN team,,person:ana,confirmed")));
+
+    // The monthly report: nothing answered yet; everyone asked.
+    let csv = foi(
+        dir.path(),
+        Some(&db),
+        &["report", "monthly", "--round", "cpc", "--as-of", "2026-09-30", "--format", "csv"],
+    )
+    .ok()
+    .stdout;
+    assert!(csv.contains("all,All bodies,4,0,0,0,0"), "{csv}");
+    let before =
+        foi(dir.path(), Some(&db), &["report", "monthly", "--as-of", "2026-08-31", "--format", "csv"]).ok().stdout;
+    assert!(before.contains("all,All bodies,0,"), "nothing was sent by then: {before}");
+    let md =
+        foi(dir.path(), Some(&db), &["report", "monthly", "--as-of", "2026-10-31", "--format", "markdown"]).ok().stdout;
+    assert!(md.contains("## Monthly response rates: CPC 2026") && md.contains("| 2026-09-30 |"), "{md}");
+    // Four weeks on, every request is overdue.
+    assert!(md.contains("4 (100%)"), "{md}");
+}
