@@ -78,4 +78,29 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
     assert!(md.contains("## Monthly response rates: CPC 2026") && md.contains("| 2026-09-30 |"), "{md}");
     // Four weeks on, every request is overdue.
     assert!(md.contains("4 (100%)"), "{md}");
+
+    // The commissioning table: the ICB answered (moved by hand), the others did not.
+    foi(
+        dir.path(),
+        Some(&db),
+        &["--today", "2026-09-20", "request", "move", &icb, "answered_full", "--reason", "letter by post"],
+    )
+    .ok();
+    let csv = foi(
+        dir.path(),
+        Some(&db),
+        &["report", "commissioning", "--round", "cpc", "--as-of", "2026-09-30", "--format", "csv"],
+    )
+    .ok()
+    .stdout;
+    let row = |code: &str| csv.lines().find(|l| l.starts_with(&format!("{code},"))).unwrap_or("").to_string();
+    assert!(row("B002").starts_with("B002,Test Body 2,ICB,not coded,yes,"), "{csv}");
+    assert!(row("B002").contains(",no,"), "ccn is no: {csv}");
+    assert!(row("B001").contains("no response"), "{csv}");
+    assert!(csv.contains("NHS bodies: share answering yes"), "{csv}");
+    // Before the answer arrived, the ICB had not responded either.
+    let before = foi(dir.path(), Some(&db), &["report", "commissioning", "--as-of", "2026-09-10", "--format", "csv"])
+        .ok()
+        .stdout;
+    assert!(before.lines().find(|l| l.starts_with("B002,")).unwrap().contains("no response"), "{before}");
 }

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agreement;
+pub mod commissioning;
 pub mod rates;
 pub mod render;
 pub mod table;

@@ -60,12 +60,14 @@ fn markdown(t: &Table) -> String {
 
 fn csv(t: &Table) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    // A count of the asked gets a percentage column beside it.
-    let first = t.rows.first();
+    // A column holding counts of a whole ("199 (94%)") gets a percentage column beside it.
+    let with_percent: Vec<bool> = (0..t.columns.len())
+        .map(|i| t.rows.iter().any(|r| matches!(r.get(i), Some(Cell::CountOf { .. }))))
+        .collect();
     let mut header = Vec::new();
-    for (i, c) in t.columns.iter().enumerate() {
+    for (c, pct) in t.columns.iter().zip(&with_percent) {
         header.push(c.clone());
-        if first.is_some_and(|r| matches!(r.get(i), Some(Cell::CountOf { .. }))) {
+        if *pct {
             header.push(format!("{c} %"));
         }
     }
@@ -73,14 +75,18 @@ fn csv(t: &Table) -> Result<String> {
     w.write_record(&header).map_err(bad)?;
     for row in &t.rows {
         let mut rec = Vec::new();
-        for c in row {
+        for (i, c) in row.iter().enumerate() {
             match c {
                 Cell::CountOf { n, of } => {
                     rec.push(n.to_string());
                     rec.push(Cell::percent(*n, *of).map(|p| p.to_string()).unwrap_or_default());
+                    continue;
                 }
                 Cell::Share(s) => rec.push(format!("{:.1}", s * 100.0)),
                 other => rec.push(other.text()),
+            }
+            if with_percent.get(i).copied().unwrap_or(false) {
+                rec.push(String::new());
             }
         }
         w.write_record(&rec).map_err(bad)?;

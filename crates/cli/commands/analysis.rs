@@ -56,6 +56,9 @@ pub enum ReportCmd {
     /// The response-rate table as of a cut-off (by body kind, NHS/councils and region), then
     /// the same rates at each month end since launch.
     Monthly(ReportArgs),
+    /// One row per body, one column per question: the coded answers (or "no response"), and
+    /// per NHS bodies and councils the share answering yes.
+    Commissioning(ReportArgs),
 }
 
 #[derive(Args)]
@@ -231,37 +234,44 @@ impl TagArgs {
 impl ReportCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        match self {
-            ReportCmd::Monthly(args) => {
-                let format: Format = args.format.parse()?;
-                let rounds = store.rounds().await?;
-                let round = match &args.round {
-                    Some(slug) => store.round(slug).await?,
-                    None => rounds
-                        .into_iter()
-                        .max_by_key(|r| (r.launch_date, r.id))
-                        .context("no round yet: create one with foi round new")?,
-                };
-                let at = match &args.as_of {
-                    Some(s) => parse_as_of(s)?,
-                    None => Utc::now(),
-                };
-                let facts = store.round_facts(&round.slug).await?;
-                let cal = Calendar::uk();
+        let (ReportCmd::Monthly(args) | ReportCmd::Commissioning(args)) = &self;
+        let format: Format = args.format.parse()?;
+        let round = match &args.round {
+            Some(slug) => store.round(slug).await?,
+            None => store
+                .rounds()
+                .await?
+                .into_iter()
+                .max_by_key(|r| (r.launch_date, r.id))
+                .context("no round yet: create one with foi round new")?,
+        };
+        let at = match &args.as_of {
+            Some(s) => parse_as_of(s)?,
+            None => Utc::now(),
+        };
+        let facts = store.round_facts(&round.slug).await?;
+        let cal = Calendar::uk();
+        let text = match &self {
+            ReportCmd::Monthly(_) => {
                 let rates = foi_analysis::rates::response_rates(&facts, at, &round.name, cal)?;
                 let monthly = foi_analysis::rates::monthly(&facts, at, &round.name, cal)?;
-                let text = match format {
+                match format {
                     Format::Csv => render(&rates, format)?,
                     _ => format!("{}\n{}", render(&rates, format)?, render(&monthly, format)?),
-                };
-                match args.output {
-                    Some(path) => {
-                        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-                        eprintln!("wrote {}", path.display());
-                    }
-                    None => print!("{text}"),
                 }
             }
+            ReportCmd::Commissioning(_) => {
+                let book = Codebook::from_toml(&round.codebook)
+                    .with_context(|| format!("the codebook of round {}", round.slug))?;
+                render(&foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name, cal)?, format)?
+            }
+        };
+        match &args.output {
+            Some(path) => {
+                std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            None => print!("{text}"),
         }
         Ok(ExitCode::SUCCESS)
     }

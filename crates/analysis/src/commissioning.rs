@@ -1,0 +1,102 @@
+//! The commissioning table: one row per body, one column per question of the round's
+//! codebook, each cell the body's coded answer (yes / no / in development / not held /
+//! unclear, a number or text), "no response" when no answer had arrived by the cut-off and
+//! "not coded" when it had but nobody has tagged it yet; then, per body kind group, the share
+//! answering yes among the bodies that answered the question (yes, no or in development).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use foi_core::{AnswerType, Calendar, Codebook};
+use foi_store::RequestFacts;
+
+use crate::Result;
+use crate::rates::standing;
+use crate::table::{Cell, Table};
+
+/// The current answer to a question: the latest confirmed tag still standing (any tagger).
+pub fn current_answer<'f>(f: &'f RequestFacts, question: &str) -> Option<&'f str> {
+    f.tags
+        .iter()
+        .filter(|t| t.question == question && t.superseded_at.is_none())
+        .max_by_key(|t| t.at)
+        .map(|t| t.answer.as_str())
+}
+
+fn shown(answer: &str) -> String {
+    answer.replace('_', " ")
+}
+
+/// The commissioning table of a round as of `at`.
+pub fn commissioning(
+    facts: &[RequestFacts],
+    codebook: &Codebook,
+    at: DateTime<Utc>,
+    round_name: &str,
+    cal: &Calendar,
+) -> Result<Table> {
+    let questions = &codebook.questions;
+    let mut columns = vec!["body".to_string(), "name".to_string(), "kind".to_string()];
+    columns.extend(questions.iter().map(|q| q.short.clone()));
+    let mut rows = Vec::new();
+    // Per group (NHS bodies, councils) and question: (answered yes, answered).
+    let mut shares: BTreeMap<&'static str, Vec<(u64, u64)>> = BTreeMap::new();
+    for f in facts {
+        let body = &f.request.body;
+        let s = standing(f, at, cal)?;
+        if !s.sent {
+            continue;
+        }
+        let group = if body.kind.is_nhs() { "NHS bodies" } else { "Councils" };
+        let counts = shares.entry(group).or_insert_with(|| vec![(0, 0); questions.len()]);
+        let mut row =
+            vec![Cell::Text(body.code.clone()), Cell::Text(body.name.clone()), Cell::Text(body.kind.label().into())];
+        for (i, q) in questions.iter().enumerate() {
+            if !q.applies_to.contains(&body.kind) {
+                row.push(Cell::Empty);
+                continue;
+            }
+            let cell = if !s.replied {
+                "no response".to_string()
+            } else if s.refused {
+                "refused".to_string()
+            } else if s.not_held && current_answer(f, &q.id).is_none() {
+                "not held".to_string()
+            } else {
+                match current_answer(f, &q.id) {
+                    Some(a) => {
+                        if q.answer == AnswerType::YesNo && matches!(a, "yes" | "no" | "in_development") {
+                            counts[i].1 += 1;
+                            counts[i].0 += u64::from(a == "yes");
+                        }
+                        shown(a)
+                    }
+                    None => "not coded".to_string(),
+                }
+            };
+            row.push(Cell::Text(cell));
+        }
+        rows.push(row);
+    }
+    for (group, counts) in shares {
+        let mut row = vec![Cell::Text(String::new()), Cell::Text(format!("{group}: share answering yes")), Cell::Empty];
+        for (i, q) in questions.iter().enumerate() {
+            let (yes, answered) = counts[i];
+            row.push(if q.answer == AnswerType::YesNo && answered > 0 {
+                Cell::CountOf { n: yes, of: answered }
+            } else {
+                Cell::Empty
+            });
+        }
+        rows.push(row);
+    }
+    Ok(Table {
+        title: format!("Commissioning: {round_name}"),
+        caption: format!(
+            "Coded answers of replies received up to {} (UTC). Shares are of the bodies that answered the question yes, no or in development.",
+            at.format("%Y-%m-%d %H:%M")
+        ),
+        columns,
+        rows,
+    })
+}
