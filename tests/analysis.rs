@@ -98,6 +98,13 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
     assert!(row("B002").contains(",no,"), "ccn is no: {csv}");
     assert!(row("B001").contains("no response"), "{csv}");
     assert!(csv.contains("NHS bodies: share answering yes"), "{csv}");
+    // Double coding: bob codes ccn for the ICB too, differently from ana.
+    foi(dir.path(), Some(&db), &["--user", "bob", "tag", &icb, "ccn", "yes"]).ok();
+    foi(dir.path(), Some(&db), &["--user", "ana", "tag", &icb, "strategy", "yes"]).ok();
+    let out = foi(dir.path(), Some(&db), &["report", "agreement", "--round", "cpc", "--format", "csv"]).ok().stdout;
+    assert!(out.contains("ccn,1,0,0,") && out.contains("strategy,1,1,100,"), "{out}");
+    assert!(out.contains(&format!("{icb} (B002),ccn,")), "the disagreement is listed: {out}");
+
     // Before the answer arrived, the ICB had not responded either.
     let before = foi(dir.path(), Some(&db), &["report", "commissioning", "--as-of", "2026-09-10", "--format", "csv"])
         .ok()

@@ -106,3 +106,73 @@ mod tests {
         assert_eq!((empty.both, empty.kappa), (0, None));
     }
 }
+
+/// The current answer of one coder to one question of a request.
+fn answer_of<'f>(f: &'f foi_store::RequestFacts, question: &str, coder: &str) -> Option<&'f str> {
+    f.tags
+        .iter()
+        .filter(|t| t.question == question && t.tagger == coder && t.superseded_at.is_none())
+        .max_by_key(|t| t.at)
+        .map(|t| t.answer.as_str())
+}
+
+/// The coders of a round, most tags first (`person:ana`...).
+pub fn coders(facts: &[foi_store::RequestFacts]) -> Vec<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in facts.iter().flat_map(|f| &f.tags).filter(|t| t.superseded_at.is_none()) {
+        *counts.entry(t.tagger.as_str()).or_default() += 1;
+    }
+    let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.into_iter().map(|(c, _)| c.to_string()).collect()
+}
+
+/// Agreement per question between coders `a` and `b` over the requests both coded, and the
+/// disagreements to resolve.
+pub fn agreement_tables(
+    facts: &[foi_store::RequestFacts],
+    codebook: &foi_core::Codebook,
+    a: &str,
+    b: &str,
+) -> (crate::Table, crate::Table) {
+    use crate::table::{Cell, Table};
+    let mut rows = Vec::new();
+    let mut disagreements = Vec::new();
+    for q in &codebook.questions {
+        let pairs: Vec<(String, String, String)> = facts
+            .iter()
+            .filter_map(|f| {
+                let (x, y) = (answer_of(f, &q.id, a)?, answer_of(f, &q.id, b)?);
+                Some((format!("{} ({})", f.request.reference, f.request.body.code), x.to_string(), y.to_string()))
+            })
+            .collect();
+        if pairs.is_empty() {
+            continue;
+        }
+        let r = agreement(&q.id, &pairs);
+        rows.push(vec![
+            Cell::Text(q.id.clone()),
+            Cell::Count(r.both as u64),
+            Cell::CountOf { n: r.agreed as u64, of: r.both as u64 },
+            r.kappa.map_or(Cell::Empty, |k| Cell::Number { value: k, decimals: 2 }),
+        ]);
+        for (request, x, y) in r.disagreements {
+            disagreements.push(vec![Cell::Text(request), Cell::Text(q.id.clone()), Cell::Text(x), Cell::Text(y)]);
+        }
+    }
+    let who = |c: &str| c.trim_start_matches("person:").to_string();
+    (
+        Table {
+            title: format!("Agreement between {} and {}", who(a), who(b)),
+            caption: "Per question, over the requests both coded: percent agreement and Cohen's kappa.".into(),
+            columns: vec!["question".into(), "both coded".into(), "agreed".into(), "kappa".into()],
+            rows,
+        },
+        Table {
+            title: "Disagreements to resolve".into(),
+            caption: "Re-tag the request to settle each one.".into(),
+            columns: vec!["request".into(), "question".into(), who(a), who(b)],
+            rows: disagreements,
+        },
+    )
+}

@@ -59,6 +59,15 @@ pub enum ReportCmd {
     /// One row per body, one column per question: the coded answers (or "no response"), and
     /// per NHS bodies and councils the share answering yes.
     Commissioning(ReportArgs),
+    /// Double coding: per question, how often two analysts gave the same answer (percent
+    /// agreement, Cohen's kappa), and the disagreements to resolve.
+    Agreement {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// The two analysts to compare (default: the two who tagged most).
+        #[arg(long = "coder", num_args = 1, value_name = "NAME")]
+        coders: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -234,7 +243,7 @@ impl TagArgs {
 impl ReportCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let (ReportCmd::Monthly(args) | ReportCmd::Commissioning(args)) = &self;
+        let (ReportCmd::Monthly(args) | ReportCmd::Commissioning(args) | ReportCmd::Agreement { args, .. }) = &self;
         let format: Format = args.format.parse()?;
         let round = match &args.round {
             Some(slug) => store.round(slug).await?,
@@ -259,6 +268,23 @@ impl ReportCmd {
                     Format::Csv => render(&rates, format)?,
                     _ => format!("{}\n{}", render(&rates, format)?, render(&monthly, format)?),
                 }
+            }
+            ReportCmd::Agreement { coders, .. } => {
+                let book = Codebook::from_toml(&round.codebook)
+                    .with_context(|| format!("the codebook of round {}", round.slug))?;
+                let named: Vec<String> =
+                    coders.iter().map(|c| if c.contains(':') { c.clone() } else { format!("person:{c}") }).collect();
+                let pair = match named.as_slice() {
+                    [a, b] => (a.clone(), b.clone()),
+                    [] => match foi_analysis::agreement::coders(&facts).as_slice() {
+                        [a, b, ..] => (a.clone(), b.clone()),
+                        _ => bail!("fewer than two analysts have tagged round {}", round.slug),
+                    },
+                    _ => bail!("give two analysts: --coder A --coder B"),
+                };
+                let (summary, disagreements) =
+                    foi_analysis::agreement::agreement_tables(&facts, &book, &pair.0, &pair.1);
+                format!("{}\n{}", render(&summary, format)?, render(&disagreements, format)?)
             }
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
