@@ -105,6 +105,22 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
     assert!(out.contains("ccn,1,0,0,") && out.contains("strategy,1,1,100,"), "{out}");
     assert!(out.contains(&format!("{icb} (B002),ccn,")), "the disagreement is listed: {out}");
 
+    // HTML with charts, self-contained.
+    let html = dir.path().join("report.html");
+    foi(
+        dir.path(),
+        Some(&db),
+        &["report", "monthly", "--as-of", "2026-10-31", "--format", "html", "--output", html.to_str().unwrap()],
+    )
+    .ok();
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg") && page.contains("<polyline"), "{page}");
+    assert!(!page.contains("<script") && !page.contains("http://") || page.contains("http://www.w3.org/2000/svg"));
+    let page = foi(dir.path(), Some(&db), &["report", "commissioning", "--as-of", "2026-10-31", "--format", "html"])
+        .ok()
+        .stdout;
+    assert!(page.contains("Share answering yes, per question") && page.contains("<rect"), "{page}");
+
     // Before the answer arrived, the ICB had not responded either.
     let before = foi(dir.path(), Some(&db), &["report", "commissioning", "--as-of", "2026-09-10", "--format", "csv"])
         .ok()

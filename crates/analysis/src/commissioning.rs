@@ -100,3 +100,27 @@ pub fn commissioning(
         rows,
     })
 }
+
+/// The share answering yes per question and group, one row each (for charts): question,
+/// group, share.
+pub fn shares(t: &Table) -> Table {
+    let mut rows = Vec::new();
+    for r in t.rows.iter().filter(|r| r.get(1).is_some_and(|c| c.text().ends_with("share answering yes"))) {
+        let group = r[1].text().trim_end_matches(": share answering yes").to_string();
+        for (i, c) in r.iter().enumerate().skip(3) {
+            if let Cell::CountOf { .. } = c {
+                rows.push(vec![
+                    Cell::Text(format!("{} ({group})", t.columns[i])),
+                    Cell::Text(group.clone()),
+                    c.clone(),
+                ]);
+            }
+        }
+    }
+    Table {
+        title: "Share answering yes, per question".into(),
+        caption: "Among the bodies that answered the question yes, no or in development.".into(),
+        columns: vec!["question".into(), "group".into(), "yes".into()],
+        rows,
+    }
+}

@@ -10,6 +10,8 @@ pub enum Format {
     Table,
     Csv,
     Markdown,
+    /// A self-contained HTML page (see [`crate::html`] for charts).
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -19,7 +21,8 @@ impl std::str::FromStr for Format {
             "table" | "text" => Ok(Format::Table),
             "csv" => Ok(Format::Csv),
             "markdown" | "md" => Ok(Format::Markdown),
-            other => Err(Error::Render(format!("unknown format \"{other}\" (expected table, csv or markdown)"))),
+            "html" => Ok(Format::Html),
+            other => Err(Error::Render(format!("unknown format \"{other}\" (expected table, csv, markdown or html)"))),
         }
     }
 }
@@ -30,6 +33,9 @@ pub fn render(t: &Table, format: Format) -> Result<String> {
         Format::Table => Ok(terminal(t)),
         Format::Csv => csv(t),
         Format::Markdown => Ok(markdown(t)),
+        Format::Html => {
+            Ok(crate::html::report(&t.title, &[crate::html::Section { table: t.clone(), charts: Vec::new() }]))
+        }
     }
 }
 
@@ -61,9 +67,8 @@ fn markdown(t: &Table) -> String {
 fn csv(t: &Table) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // A column holding counts of a whole ("199 (94%)") gets a percentage column beside it.
-    let with_percent: Vec<bool> = (0..t.columns.len())
-        .map(|i| t.rows.iter().any(|r| matches!(r.get(i), Some(Cell::CountOf { .. }))))
-        .collect();
+    let with_percent: Vec<bool> =
+        (0..t.columns.len()).map(|i| t.rows.iter().any(|r| matches!(r.get(i), Some(Cell::CountOf { .. })))).collect();
     let mut header = Vec::new();
     for (c, pct) in t.columns.iter().zip(&with_percent) {
         header.push(c.clone());

@@ -78,7 +78,7 @@ pub struct ReportArgs {
     /// The cut-off: `2017-10-09T23:59` (UTC) or a date (its end). Default: now.
     #[arg(long, value_name = "DATETIME")]
     as_of: Option<String>,
-    /// table, csv or markdown.
+    /// table, csv, markdown or html (a self-contained page with SVG charts).
     #[arg(long, default_value = "table")]
     format: String,
     /// Write to this file instead of printing.
@@ -266,6 +266,18 @@ impl ReportCmd {
                 let monthly = foi_analysis::rates::monthly(&facts, at, &round.name, cal)?;
                 match format {
                     Format::Csv => render(&rates, format)?,
+                    Format::Html => {
+                        use foi_analysis::html::{Chart, Section, report};
+                        let bars =
+                            |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
+                        report(
+                            &round.name,
+                            &[
+                                Section { table: rates, charts: vec![bars("kind"), bars("region")] },
+                                Section { table: monthly, charts: vec![Chart::Lines { x: 0, series: 1, value: 4 }] },
+                            ],
+                        )
+                    }
                     _ => format!("{}\n{}", render(&rates, format)?, render(&monthly, format)?),
                 }
             }
@@ -289,7 +301,20 @@ impl ReportCmd {
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
-                render(&foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name, cal)?, format)?
+                let table = foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name, cal)?;
+                if format == Format::Html {
+                    use foi_analysis::html::{Chart, Section, report};
+                    let shares = foi_analysis::commissioning::shares(&table);
+                    report(
+                        &round.name,
+                        &[
+                            Section { table: shares, charts: vec![Chart::Bars { label: 0, value: 2, filter: None }] },
+                            Section { table, charts: vec![] },
+                        ],
+                    )
+                } else {
+                    render(&table, format)?
+                }
             }
         };
         match &args.output {
