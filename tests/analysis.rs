@@ -103,6 +103,8 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
     foi(dir.path(), Some(&db), &["--user", "ana", "tag", &icb, "strategy", "yes"]).ok();
     let out = foi(dir.path(), Some(&db), &["report", "agreement", "--round", "cpc", "--format", "csv"]).ok().stdout;
     assert!(out.contains("ccn,1,0,0,") && out.contains("strategy,1,1,100,"), "{out}");
+    let out =
+        foi(dir.path(), Some(&db), &["report", "agreement", "--format", "csv", "--table", "disagreements"]).ok().stdout;
     assert!(out.contains(&format!("{icb} (B002),ccn,")), "the disagreement is listed: {out}");
 
     // HTML with charts, self-contained.
@@ -120,6 +122,19 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
         .ok()
         .stdout;
     assert!(page.contains("Share answering yes, per question") && page.contains("<rect"), "{page}");
+
+    // Excel: a file with one sheet per table; without --output it says so.
+    let xlsx = dir.path().join("commissioning.xlsx");
+    foi(
+        dir.path(),
+        Some(&db),
+        &["report", "commissioning", "--as-of", "2026-10-31", "--format", "xlsx", "--output", xlsx.to_str().unwrap()],
+    )
+    .ok();
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
+    let refused = foi(dir.path(), Some(&db), &["report", "monthly", "--format", "xlsx"]).fails();
+    assert!(refused.stderr.contains("--output"), "{}", refused.stderr);
 
     // Before the answer arrived, the ICB had not responded either.
     let before = foi(dir.path(), Some(&db), &["report", "commissioning", "--as-of", "2026-09-10", "--format", "csv"])

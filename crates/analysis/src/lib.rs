@@ -13,6 +13,7 @@ pub mod html;
 pub mod rates;
 pub mod render;
 pub mod table;
+pub mod xlsx;
 
 pub use table::{Cell, Table};
 

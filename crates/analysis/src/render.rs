@@ -12,6 +12,8 @@ pub enum Format {
     Markdown,
     /// A self-contained HTML page (see [`crate::html`] for charts).
     Html,
+    /// An Excel workbook (see [`crate::xlsx`]); not text, so [`render`] refuses it.
+    Xlsx,
 }
 
 impl std::str::FromStr for Format {
@@ -22,7 +24,10 @@ impl std::str::FromStr for Format {
             "csv" => Ok(Format::Csv),
             "markdown" | "md" => Ok(Format::Markdown),
             "html" => Ok(Format::Html),
-            other => Err(Error::Render(format!("unknown format \"{other}\" (expected table, csv, markdown or html)"))),
+            "xlsx" | "excel" => Ok(Format::Xlsx),
+            other => {
+                Err(Error::Render(format!("unknown format \"{other}\" (expected table, csv, markdown, html or xlsx)")))
+            }
         }
     }
 }
@@ -36,6 +41,7 @@ pub fn render(t: &Table, format: Format) -> Result<String> {
         Format::Html => {
             Ok(crate::html::report(&t.title, &[crate::html::Section { table: t.clone(), charts: Vec::new() }]))
         }
+        Format::Xlsx => Err(Error::Render("an Excel workbook is not text: use xlsx::workbook".into())),
     }
 }
 

@@ -122,6 +122,11 @@ async fn the_2017_figures_replayed() {
         }
         assert_eq!(answered_by(cutoff), 325);
         assert_eq!(answered_by(utc(2017, 10, 31, 0, 0)), 333);
+        // The Excel workbook opens with calamine and holds the CSV's numbers.
+        let monthly = foi_analysis::rates::monthly(&facts, cutoff, "Children's palliative care 2017", cal).unwrap();
+        let book = foi_analysis::xlsx::workbook(&[&table, &monthly]).unwrap();
+        same_numbers(&book, &csv);
+
         // The same data and cut-off give the same output.
         let again = response_rates(
             &store.round_facts("cpc2017").await.unwrap(),
@@ -133,4 +138,33 @@ async fn the_2017_figures_replayed() {
         assert_eq!(render(&again, Format::Csv).unwrap(), csv);
     })
     .await;
+}
+
+/// Every cell of the first sheet equals the CSV's: text as text, counts as numbers, each
+/// percentage as the fraction the CSV rounds.
+fn same_numbers(book: &[u8], csv: &str) {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(book.to_vec())).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert_eq!(names.len(), 2, "one sheet per table: {names:?}");
+    let sheet = wb.worksheet_range(&names[0]).unwrap();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(sheet.height(), records.len());
+    for (r, rec) in records.iter().enumerate() {
+        let header = &records[0];
+        for (c, want) in rec.iter().enumerate() {
+            let got = sheet.get((r, c)).cloned().unwrap_or(Data::Empty);
+            match got {
+                Data::String(s) => assert_eq!(s, want, "row {r} column {c}"),
+                Data::Float(f) if header.get(c).is_some_and(|h| h.ends_with(" %")) => {
+                    assert_eq!(format!("{}", (f * 100.0).round()), want, "row {r} column {c}: {f}")
+                }
+                Data::Float(f) => assert_eq!(f, want.parse::<f64>().unwrap(), "row {r} column {c}"),
+                Data::Int(i) => assert_eq!(i.to_string(), want),
+                Data::Empty => assert_eq!(want, "", "row {r} column {c}"),
+                other => panic!("row {r} column {c}: {other:?}"),
+            }
+        }
+    }
 }

@@ -78,12 +78,17 @@ pub struct ReportArgs {
     /// The cut-off: `2017-10-09T23:59` (UTC) or a date (its end). Default: now.
     #[arg(long, value_name = "DATETIME")]
     as_of: Option<String>,
-    /// table, csv, markdown or html (a self-contained page with SVG charts).
+    /// table, csv, markdown, html (a self-contained page with SVG charts) or xlsx (needs
+    /// --output; one sheet per table).
     #[arg(long, default_value = "table")]
     format: String,
     /// Write to this file instead of printing.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Only this one of the report's tables (monthly: rates, series; commissioning: bodies,
+    /// shares; agreement: summary, disagreements). CSV holds one table: the first by default.
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
 }
 
 fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -260,26 +265,17 @@ impl ReportCmd {
         };
         let facts = store.round_facts(&round.slug).await?;
         let cal = Calendar::uk();
-        let text = match &self {
+        // The report's tables, each with the charts its HTML form draws.
+        use foi_analysis::html::{Chart, Section, report};
+        let named: Vec<(&str, Section)> = match &self {
             ReportCmd::Monthly(_) => {
                 let rates = foi_analysis::rates::response_rates(&facts, at, &round.name, cal)?;
                 let monthly = foi_analysis::rates::monthly(&facts, at, &round.name, cal)?;
-                match format {
-                    Format::Csv => render(&rates, format)?,
-                    Format::Html => {
-                        use foi_analysis::html::{Chart, Section, report};
-                        let bars =
-                            |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
-                        report(
-                            &round.name,
-                            &[
-                                Section { table: rates, charts: vec![bars("kind"), bars("region")] },
-                                Section { table: monthly, charts: vec![Chart::Lines { x: 0, series: 1, value: 4 }] },
-                            ],
-                        )
-                    }
-                    _ => format!("{}\n{}", render(&rates, format)?, render(&monthly, format)?),
-                }
+                let bars = |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
+                vec![
+                    ("rates", Section { table: rates, charts: vec![bars("kind"), bars("region")] }),
+                    ("series", Section { table: monthly, charts: vec![Chart::Lines { x: 0, series: 1, value: 4 }] }),
+                ]
             }
             ReportCmd::Agreement { coders, .. } => {
                 let book = Codebook::from_toml(&round.codebook)
@@ -296,33 +292,65 @@ impl ReportCmd {
                 };
                 let (summary, disagreements) =
                     foi_analysis::agreement::agreement_tables(&facts, &book, &pair.0, &pair.1);
-                format!("{}\n{}", render(&summary, format)?, render(&disagreements, format)?)
+                vec![
+                    ("summary", Section { table: summary, charts: vec![] }),
+                    ("disagreements", Section { table: disagreements, charts: vec![] }),
+                ]
             }
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
                 let table = foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name, cal)?;
-                if format == Format::Html {
-                    use foi_analysis::html::{Chart, Section, report};
-                    let shares = foi_analysis::commissioning::shares(&table);
-                    report(
-                        &round.name,
-                        &[
-                            Section { table: shares, charts: vec![Chart::Bars { label: 0, value: 2, filter: None }] },
-                            Section { table, charts: vec![] },
-                        ],
-                    )
-                } else {
-                    render(&table, format)?
+                let shares = foi_analysis::commissioning::shares(&table);
+                vec![
+                    ("bodies", Section { table, charts: vec![] }),
+                    (
+                        "shares",
+                        Section { table: shares, charts: vec![Chart::Bars { label: 0, value: 2, filter: None }] },
+                    ),
+                ]
+            }
+        };
+        let names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+        let sections: Vec<Section> = match &args.table {
+            Some(want) => match named.into_iter().find(|(n, _)| n == want) {
+                Some((_, s)) => vec![s],
+                None => bail!("--table {want}: this report's tables are {}", names.join(", ")),
+            },
+            // CSV holds one table: the first (the one the report is named for).
+            None if format == Format::Csv => named.into_iter().take(1).map(|(_, s)| s).collect(),
+            None => named.into_iter().map(|(_, s)| s).collect(),
+        };
+        let bytes: Vec<u8> = match format {
+            Format::Html => {
+                // Charts first: the shares before the long commissioning table.
+                let mut ordered = sections.clone();
+                if matches!(self, ReportCmd::Commissioning(_)) {
+                    ordered.reverse();
                 }
+                report(&round.name, &ordered).into_bytes()
+            }
+            Format::Xlsx => {
+                let tables: Vec<&foi_analysis::Table> = sections.iter().map(|s| &s.table).collect();
+                if args.output.is_none() {
+                    bail!("an Excel workbook is a file: add --output FILE.xlsx");
+                }
+                foi_analysis::xlsx::workbook(&tables)?
+            }
+            _ => {
+                let parts: Vec<String> = sections.iter().map(|s| render(&s.table, format)).collect::<Result<_, _>>()?;
+                parts.join("\n").into_bytes()
             }
         };
         match &args.output {
             Some(path) => {
-                std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
                 eprintln!("wrote {}", path.display());
             }
-            None => print!("{text}"),
+            None => {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes)?;
+            }
         }
         Ok(ExitCode::SUCCESS)
     }

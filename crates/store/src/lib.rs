@@ -25,8 +25,8 @@ pub use inbox::{
     key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
-pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 pub use reports::{ReplyFact, RequestFacts, TagFact};
+pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 pub use tags::{NewTag, Tag, TagFilter, TagOutcome};
 
 /// Everything that can go wrong in the store.
