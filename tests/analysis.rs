@@ -141,4 +141,42 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
         .ok()
         .stdout;
     assert!(before.lines().find(|l| l.starts_with("B002,")).unwrap().contains("no response"), "{before}");
+
+    // Suggestions: an answer from the council, read by the rules, counted only once confirmed.
+    let eml = dir.path().join("answer.eml");
+    std::fs::write(
+        &eml,
+        format!(
+            "From: FOI <foi@b001.example>\r\nTo: foi@charity.example\r\nSubject: RE: your request [FOI ref {council}]\r\n\
+             Date: Wed, 16 Sep 2026 10:00:00 +0000\r\nMessage-ID: <suggest-1@b001.example>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nDear Requester\r\n\r\nPlease find our response below.\r\n\r\n\
+             1. Needs assessment\r\nYes. The JSNA has a chapter on children with life-limiting conditions.\r\n\r\n\
+             2. Strategy\r\nNo, there is no current strategy.\r\n\r\nYours sincerely\r\nFOI Team\r\n"
+        ),
+    )
+    .unwrap();
+    foi(dir.path(), Some(&db), &["inbox", "import", eml.to_str().unwrap()]).ok();
+    let out = foi(dir.path(), Some(&db), &["tag", "suggest", "--round", "cpc"]).ok().stdout;
+    assert!(out.contains("1 answers read: 2 suggestions (2 new"), "{out}");
+    let listed = foi(dir.path(), Some(&db), &["tag", "export", "--suggestions"]).ok().stdout;
+    assert!(
+        listed.contains(&format!("{council},B001,needs_assessment,yes,Yes.,,system:suggest,suggested")),
+        "{listed}"
+    );
+    let not_yet = foi(dir.path(), Some(&db), &["report", "commissioning", "--format", "csv"]).ok().stdout;
+    let b001 = |t: &str| t.lines().find(|l| l.starts_with("B001,")).unwrap_or("").to_string();
+    assert!(b001(&not_yet).contains("B001,Test Body 1,unitary,not coded,not coded,,no,"), "{not_yet}");
+    // An analyst had already coded the strategy: confirming everything leaves that alone.
+    foi(dir.path(), Some(&db), &["--user", "dee", "tag", &council, "strategy", "in development"]).ok();
+    let out = foi(dir.path(), Some(&db), &["--user", "cy", "tag", "confirm", "--all"]).ok().stdout;
+    assert!(out.contains("1 suggestions confirmed as person:cy; 1 left alone"), "{out}");
+    let counted = foi(dir.path(), Some(&db), &["report", "commissioning", "--format", "csv"]).ok().stdout;
+    assert!(b001(&counted).contains("unitary,yes,,in development,,no,"), "{}", b001(&counted));
+    // Naming the question confirms it anyway (the latest confirmed tag counts).
+    let out = foi(dir.path(), Some(&db), &["--user", "cy", "tag", "confirm", &council, "strategy"]).ok().stdout;
+    assert!(out.contains("1 suggestions confirmed"), "{out}");
+    let counted = foi(dir.path(), Some(&db), &["report", "commissioning", "--format", "csv"]).ok().stdout;
+    assert!(b001(&counted).contains("unitary,yes,,no,,no,"), "{}", b001(&counted));
+    let err = foi(dir.path(), Some(&db), &["tag", "suggest", "--rules", eml.to_str().unwrap()]).fails().stderr;
+    assert!(err.contains("answer.eml"), "{err}");
 }

@@ -12,6 +12,7 @@ pub mod commissioning;
 pub mod html;
 pub mod rates;
 pub mod render;
+pub mod suggest;
 pub mod table;
 pub mod xlsx;
 
@@ -26,6 +27,9 @@ pub enum Error {
     Calendar(#[from] foi_core::CalendarError),
     #[error("{0}")]
     Render(String),
+    /// Suggestion rules that cannot be read (the message names the file and the place).
+    #[error("suggestion rules: {0}")]
+    Rules(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,7 +8,8 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Subcommand};
 use foi_analysis::render::{Format, render};
-use foi_core::{Actor, Calendar, Codebook};
+use foi_analysis::suggest::{Suggester, suggest_round};
+use foi_core::{Actor, Calendar, Codebook, Round};
 use foi_store::{NewTag, Store, TagFilter};
 
 use crate::config::Context;
@@ -48,6 +49,39 @@ pub enum TagCmd {
         /// Every version of every tag, superseded ones included.
         #[arg(long)]
         history: bool,
+        /// Also the suggestions (status `suggested`, tagger `system:suggest`).
+        #[arg(long)]
+        suggestions: bool,
+    },
+    /// Read the round's answers (their text and attachments' text) with the suggestion rules
+    /// and record a suggested answer, with its evidence, for each question they can read.
+    /// Suggestions are never counted until a person confirms them.
+    Suggest {
+        /// The round (default: the most recent one).
+        #[arg(long)]
+        round: Option<String>,
+        /// Only this request's answers.
+        #[arg(long)]
+        request: Option<String>,
+        /// Suggestion rules to use instead of the ones shipped for the round's codebook
+        /// (data/codebooks/CODEBOOK.suggest.toml; copy and extend it).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+    /// Confirm suggestions as your own tags: `foi tag confirm REQUEST [QUESTION...]`, or
+    /// `--all` for every suggestion of the round whose question nobody has coded yet.
+    Confirm {
+        /// The request whose suggestions to confirm.
+        #[arg(required_unless_present = "all")]
+        request: Option<String>,
+        /// Only these questions (confirmed even if coded before; the earlier answer stays in
+        /// the history).
+        questions: Vec<String>,
+        #[arg(long, conflicts_with = "request")]
+        all: bool,
+        /// The round (default: the request's, or the most recent one).
+        #[arg(long)]
+        round: Option<String>,
     },
 }
 
@@ -103,15 +137,34 @@ fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
     bail!("--as-of {s:?}: expected a date (2017-10-09) or a date and time (2017-10-09T23:59)")
 }
 
-/// The answer in its stored form, checked against the request's round's codebook.
-async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -> anyhow::Result<String> {
+/// The round named, or the most recent one.
+async fn pick_round(store: &Store, slug: Option<&str>) -> anyhow::Result<Round> {
+    Ok(match slug {
+        Some(slug) => store.round(slug).await?,
+        None => store
+            .rounds()
+            .await?
+            .into_iter()
+            .max_by_key(|r| (r.launch_date, r.id))
+            .context("no round yet: create one with foi round new")?,
+    })
+}
+
+/// The round a request belongs to.
+async fn round_of(store: &Store, reference: &str) -> anyhow::Result<Round> {
     let r = store.request(reference).await?;
-    let round = store
+    store
         .rounds()
         .await?
         .into_iter()
         .find(|x| x.id == r.round_id)
-        .with_context(|| format!("request {reference} has no round"))?;
+        .with_context(|| format!("request {reference} has no round"))
+}
+
+/// The answer in its stored form, checked against the request's round's codebook.
+async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -> anyhow::Result<String> {
+    let r = store.request(reference).await?;
+    let round = round_of(store, reference).await?;
     let book = Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook of round {}", round.slug))?;
     let q = book
         .question(question)
@@ -183,8 +236,46 @@ impl TagArgs {
                     count(|o| matches!(o, foi_store::TagOutcome::Unchanged)),
                 );
             }
-            Some(TagCmd::Export { round, history }) => {
-                let tags = store.tags(&TagFilter { round, history, ..Default::default() }).await?;
+            Some(TagCmd::Suggest { round, request, rules }) => {
+                let round = match (&round, &request) {
+                    (None, Some(r)) => round_of(&store, r).await?,
+                    _ => pick_round(&store, round.as_deref()).await?,
+                };
+                let book = Codebook::from_toml(&round.codebook)
+                    .with_context(|| format!("the codebook of round {}", round.slug))?;
+                let rules = match rules {
+                    Some(path) => {
+                        let text = std::fs::read_to_string(&path)
+                            .with_context(|| format!("cannot read {}", path.display()))?;
+                        Suggester::from_toml(&text, &path.display().to_string())?
+                    }
+                    None => Suggester::shipped(&book.id).with_context(|| {
+                        format!("no suggestion rules are shipped for codebook {}: give --rules FILE", book.id)
+                    })??,
+                };
+                rules.check(&book)?;
+                let run = suggest_round(&store, &round.slug, request.as_deref(), &book, &rules).await?;
+                println!(
+                    "{} answers read: {} suggestions ({} new, {} changed, {} unchanged); confirm with foi tag confirm",
+                    run.answers, run.suggestions, run.added, run.changed, run.unchanged
+                );
+            }
+            Some(TagCmd::Confirm { request, questions, all: _, round }) => {
+                let round = match (&round, &request) {
+                    (None, Some(r)) => round_of(&store, r).await?,
+                    _ => pick_round(&store, round.as_deref()).await?,
+                };
+                let done =
+                    foi_analysis::suggest::confirm(&store, &round.slug, request.as_deref(), &questions, actor).await?;
+                println!(
+                    "{} suggestions confirmed as {}; {} left alone (already coded)",
+                    done.confirmed,
+                    actor.to_stored(),
+                    done.already_coded
+                );
+            }
+            Some(TagCmd::Export { round, history, suggestions }) => {
+                let tags = store.tags(&TagFilter { round, history, suggestions, ..Default::default() }).await?;
                 let mut w = csv::Writer::from_writer(std::io::stdout());
                 w.write_record([
                     "request",
@@ -250,15 +341,7 @@ impl ReportCmd {
         let store = ctx.store().await?;
         let (ReportCmd::Monthly(args) | ReportCmd::Commissioning(args) | ReportCmd::Agreement { args, .. }) = &self;
         let format: Format = args.format.parse()?;
-        let round = match &args.round {
-            Some(slug) => store.round(slug).await?,
-            None => store
-                .rounds()
-                .await?
-                .into_iter()
-                .max_by_key(|r| (r.launch_date, r.id))
-                .context("no round yet: create one with foi round new")?,
-        };
+        let round = pick_round(&store, args.round.as_deref()).await?;
         let at = match &args.as_of {
             Some(s) => parse_as_of(s)?,
             None => Utc::now(),

@@ -27,7 +27,7 @@ pub use inbox::{
 pub use outbox::{OutboxItem, OutboxState};
 pub use reports::{ReplyFact, RequestFacts, TagFact};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
-pub use tags::{NewTag, Tag, TagFilter, TagOutcome};
+pub use tags::{AnswerText, NewTag, Tag, TagFilter, TagOutcome};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

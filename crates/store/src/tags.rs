@@ -3,13 +3,16 @@
 //! with the time it stopped counting.
 
 use chrono::{DateTime, Utc};
-use foi_core::Actor;
+use std::collections::HashMap;
+
+use foi_core::{Actor, BodyKind, MessageClass, Named};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 
-use crate::entity::{body, request, round, tag};
+use crate::entity::{attachment, body, message, request, round, tag};
 use crate::{Error, Result, Store, now};
 
 /// A tag to record.
@@ -77,7 +80,72 @@ pub struct TagFilter {
     pub as_of: Option<DateTime<Utc>>,
 }
 
+/// An answer received for a request, with the texts an analyst (or the suggestion rules)
+/// reads: the message's own text, then each attachment's extracted text.
+#[derive(Debug, Clone)]
+pub struct AnswerText {
+    /// The message's id in foi.
+    pub message: i64,
+    pub reference: String,
+    pub kind: BodyKind,
+    pub at: DateTime<Utc>,
+    pub texts: Vec<String>,
+}
+
 impl Store {
+    /// The answers (full or partial) a round has received, oldest first per request, with
+    /// their texts; only for one request when `reference` is given.
+    pub async fn answer_texts(&self, round_slug: &str, reference: Option<&str>) -> Result<Vec<AnswerText>> {
+        let round = self.round(round_slug).await?;
+        let mut requests = request::Entity::find().filter(request::Column::RoundId.eq(round.id));
+        if let Some(r) = reference {
+            requests = requests.filter(request::Column::Reference.eq(r));
+        }
+        let requests: HashMap<i32, request::Model> =
+            requests.all(&self.db).await?.into_iter().map(|r| (r.id, r)).collect();
+        let kinds: HashMap<i32, String> =
+            body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b.kind)).collect();
+        let of_round = Query::select()
+            .column(request::Column::Id)
+            .from(request::Entity)
+            .and_where(request::Column::RoundId.eq(round.id))
+            .to_owned();
+        let messages = message::Entity::find()
+            .filter(message::Column::Direction.eq("incoming"))
+            .filter(message::Column::Class.is_in([MessageClass::AnswerFull.name(), MessageClass::AnswerPartial.name()]))
+            .filter(message::Column::RequestId.in_subquery(of_round))
+            .order_by_asc(message::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::new();
+        for m in messages {
+            let Some(r) = m.request_id.and_then(|id| requests.get(&id)) else { continue };
+            let kind = kinds
+                .get(&r.body_id)
+                .and_then(|k| BodyKind::from_name(k))
+                .ok_or_else(|| Error::Corrupt(format!("request {} has no body kind", r.reference)))?;
+            let mut texts = vec![m.body_text.unwrap_or_default()];
+            texts.extend(
+                attachment::Entity::find()
+                    .filter(attachment::Column::MessageId.eq(m.id))
+                    .order_by_asc(attachment::Column::Ordinal)
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .filter_map(|a| a.text),
+            );
+            out.push(AnswerText {
+                message: m.id,
+                reference: r.reference.clone(),
+                kind,
+                at: m.date.or(m.received_at).unwrap_or(m.created_at),
+                texts,
+            });
+        }
+        out.sort_by(|a, b| a.reference.cmp(&b.reference).then(a.at.cmp(&b.at)).then(a.message.cmp(&b.message)));
+        Ok(out)
+    }
+
     /// Records tags in one transaction: all of them, or (on any error, such as an unknown
     /// request) none.
     pub async fn set_tags(&self, tags: &[NewTag]) -> Result<Vec<TagOutcome>> {
@@ -186,9 +254,9 @@ impl Store {
             .order_by_asc(tag::Column::Id)
             .all(&self.db)
             .await?;
-        let requests: std::collections::HashMap<i32, request::Model> =
+        let requests: HashMap<i32, request::Model> =
             request::Entity::find().all(&self.db).await?.into_iter().map(|r| (r.id, r)).collect();
-        let bodies: std::collections::HashMap<i32, String> =
+        let bodies: HashMap<i32, String> =
             body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b.code)).collect();
         Ok(rows
             .into_iter()
