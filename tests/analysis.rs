@@ -180,3 +180,87 @@ fn tags_are_checked_kept_with_history_and_imported_all_or_nothing() {
     let err = foi(dir.path(), Some(&db), &["tag", "suggest", "--rules", eml.to_str().unwrap()]).fails().stderr;
     assert!(err.contains("answer.eml"), "{err}");
 }
+
+/// Round against round: 2017 CCGs against the ICBs that succeeded them (one of the CCGs
+/// split between two ICBs), councils against themselves.
+#[test]
+fn rounds_years_apart_are_compared_through_the_succession_records() {
+    let dir = workspace(None);
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let bodies = dir.path().join("bodies.csv");
+    std::fs::write(
+        &bodies,
+        "code,name,kind,region,foi_email,valid_from,valid_to\n\
+         C1,CCG One,ccg,North,foi@c1.example,,2022-06-30\n\
+         C2,CCG Two,ccg,North,foi@c2.example,,2022-06-30\n\
+         C3,CCG Three,ccg,North,foi@c3.example,,2022-06-30\n\
+         I1,ICB One,icb,North,foi@i1.example,2022-07-01,\n\
+         I2,ICB Two,icb,North,foi@i2.example,2022-07-01,\n\
+         U1,Council One,unitary,North,foi@u1.example,,\n",
+    )
+    .unwrap();
+    let succession = dir.path().join("succession.csv");
+    std::fs::write(
+        &succession,
+        "predecessor_code,successor_code,share,effective_date\nC1,I1,1,2022-07-01\nC2,I1,0.75,2022-07-01\n\
+         C2,I2,0.25,2022-07-01\nC3,I2,1,2022-07-01\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| foi(dir.path(), Some(&db), args).ok();
+    run(&["bodies", "import", bodies.to_str().unwrap()]);
+    run(&["bodies", "import-succession", succession.to_str().unwrap()]);
+    let mut refs = std::collections::HashMap::new();
+    for (slug, on) in [("cpc2017", "2017-09-11"), ("cpc2026", "2026-09-01")] {
+        run(&["round", "new", slug, "--name", slug, "--launch", on]);
+        run(&["round", "add-bodies", slug, "--all-current"]);
+        run(&["--today", on, "send", "--round", slug, "--no-pacing"]);
+        let status = foi(dir.path(), Some(&db), &["round", "status", slug, "--format", "json"]).ok().json();
+        for s in status.as_array().unwrap() {
+            refs.insert(
+                format!("{slug}/{}", s["body_code"].as_str().unwrap()),
+                s["reference"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    assert_eq!(refs.len(), 4 + 3, "{refs:?}");
+    // Answers: then C1 yes, C2 yes, C3 no, U1 no; now I1 no, I2 yes, U1 yes.
+    for (key, day, ccn) in [
+        ("cpc2017/C1", "2017-09-20", "yes"),
+        ("cpc2017/C2", "2017-09-20", "yes"),
+        ("cpc2017/C3", "2017-09-20", "no"),
+        ("cpc2026/I1", "2026-09-20", "no"),
+        ("cpc2026/I2", "2026-09-20", "yes"),
+    ] {
+        let r = &refs[key];
+        run(&["--today", day, "request", "move", r, "answered_full", "--reason", "letter"]);
+        run(&["--user", "ana", "tag", r, "ccn", ccn]);
+    }
+    for (key, day, breaks) in [("cpc2017/U1", "2017-09-20", "no"), ("cpc2026/U1", "2026-09-20", "yes")] {
+        let r = &refs[key];
+        run(&["--today", day, "request", "move", r, "answered_full", "--reason", "letter"]);
+        run(&["--user", "ana", "tag", r, "short_breaks", breaks]);
+    }
+    let out = run(&["report", "compare", "--round", "cpc2026", "--as-of", "2026-11-01", "--format", "csv"]).stdout;
+    let row = |body: &str, q: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{body},")) && l.contains(&format!(",{q},")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let ccn = "Community children's nursing";
+    // I1 took all of C1 (yes) and three quarters of C2 (yes).
+    assert!(
+        row("I1", ccn).contains(",no,yes (all),2,100,100.0,\"C1, C2 (75%)\",\"2 predecessors, 1 in part\""),
+        "{out}"
+    );
+    // I2 took a quarter of C2 (yes) and all of C3 (no): 1 of 2, 20% of the area.
+    assert!(row("I2", ccn).contains(",yes,mixed,1,50,20.0,\"C2 (25%), C3\","), "{out}");
+    assert!(row("U1", "Short breaks").contains(",yes,no,0,0,0.0,U1,the same body"), "{out}");
+    // A question a council was not asked is not listed for it.
+    assert_eq!(row("U1", ccn), "");
+    let summary = run(&["report", "compare", "--as-of", "2026-11-01", "--format", "csv", "--table", "summary"]).stdout;
+    assert!(summary.contains(&format!("{ccn},NHS bodies,2,67,1,50")), "{summary}");
+    // With no earlier round there is nothing to compare.
+    let err = foi(dir.path(), Some(&db), &["report", "compare", "--round", "cpc2017"]).fails().stderr;
+    assert!(err.contains("no round before cpc2017"), "{err}");
+}

@@ -11,7 +11,7 @@ use foi_core::{AnswerType, Calendar, Codebook};
 use foi_store::RequestFacts;
 
 use crate::Result;
-use crate::rates::standing;
+use crate::rates::{Standing, standing};
 use crate::table::{Cell, Table};
 
 /// The current answer to a question: the latest confirmed tag still standing (any tagger).
@@ -23,8 +23,44 @@ pub fn current_answer<'f>(f: &'f RequestFacts, question: &str) -> Option<&'f str
         .map(|t| t.answer.as_str())
 }
 
-fn shown(answer: &str) -> String {
-    answer.replace('_', " ")
+/// What a body's reply says to one question, as of a cut-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coded<'f> {
+    NoResponse,
+    Refused,
+    /// A not-held letter, and nobody coded the question otherwise.
+    NotHeld,
+    /// An answer arrived but nobody has coded this question yet.
+    NotCoded,
+    /// The coded answer as stored (`yes`, `no`, `in_development`, a number...).
+    Answer(&'f str),
+}
+
+impl Coded<'_> {
+    /// As the tables show it: "no response", "refused", "not held", "not coded", "in development".
+    pub fn shown(&self) -> String {
+        match self {
+            Coded::NoResponse => "no response".into(),
+            Coded::Refused => "refused".into(),
+            Coded::NotHeld => "not held".into(),
+            Coded::NotCoded => "not coded".into(),
+            Coded::Answer(a) => a.replace('_', " "),
+        }
+    }
+}
+
+/// A request's answer to a question given where it stood at the cut-off.
+pub fn answer_cell<'f>(f: &'f RequestFacts, s: &Standing, question: &str) -> Coded<'f> {
+    let current = current_answer(f, question);
+    if !s.replied {
+        Coded::NoResponse
+    } else if s.refused {
+        Coded::Refused
+    } else if s.not_held && current.is_none() {
+        Coded::NotHeld
+    } else {
+        current.map_or(Coded::NotCoded, Coded::Answer)
+    }
 }
 
 /// The commissioning table of a round as of `at`.
@@ -56,25 +92,14 @@ pub fn commissioning(
                 row.push(Cell::Empty);
                 continue;
             }
-            let cell = if !s.replied {
-                "no response".to_string()
-            } else if s.refused {
-                "refused".to_string()
-            } else if s.not_held && current_answer(f, &q.id).is_none() {
-                "not held".to_string()
-            } else {
-                match current_answer(f, &q.id) {
-                    Some(a) => {
-                        if q.answer == AnswerType::YesNo && matches!(a, "yes" | "no" | "in_development") {
-                            counts[i].1 += 1;
-                            counts[i].0 += u64::from(a == "yes");
-                        }
-                        shown(a)
-                    }
-                    None => "not coded".to_string(),
+            let cell = answer_cell(f, &s, &q.id);
+            if q.answer == AnswerType::YesNo {
+                if let Coded::Answer(a @ ("yes" | "no" | "in_development")) = cell {
+                    counts[i].1 += 1;
+                    counts[i].0 += u64::from(a == "yes");
                 }
-            };
-            row.push(Cell::Text(cell));
+            }
+            row.push(Cell::Text(cell.shown()));
         }
         rows.push(row);
     }

@@ -9,6 +9,7 @@
 
 pub mod agreement;
 pub mod commissioning;
+pub mod compare;
 pub mod html;
 pub mod rates;
 pub mod render;

@@ -93,6 +93,20 @@ pub enum ReportCmd {
     /// One row per body, one column per question: the coded answers (or "no response"), and
     /// per NHS bodies and councils the share answering yes.
     Commissioning(ReportArgs),
+    /// Round against round: each body's answer to every yes/no question both codebooks ask,
+    /// beside its predecessors' answers in an earlier round (through the succession
+    /// records: how many answered yes, and what share of the area), then the share answering
+    /// yes per question in each round.
+    Compare {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// The earlier round (default: the one launched before --round).
+        #[arg(long, value_name = "ROUND")]
+        with: Option<String>,
+        /// The earlier round's cut-off (default: --as-of).
+        #[arg(long, value_name = "DATETIME")]
+        with_as_of: Option<String>,
+    },
     /// Double coding: per question, how often two analysts gave the same answer (percent
     /// agreement, Cohen's kappa), and the disagreements to resolve.
     Agreement {
@@ -120,7 +134,7 @@ pub struct ReportArgs {
     #[arg(long)]
     output: Option<PathBuf>,
     /// Only this one of the report's tables (monthly: rates, series; commissioning: bodies,
-    /// shares; agreement: summary, disagreements). CSV holds one table: the first by default.
+    /// shares; compare: bodies, summary; agreement: summary, disagreements). CSV holds one table: the first by default.
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
 }
@@ -339,7 +353,10 @@ impl TagArgs {
 impl ReportCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let (ReportCmd::Monthly(args) | ReportCmd::Commissioning(args) | ReportCmd::Agreement { args, .. }) = &self;
+        let (ReportCmd::Monthly(args)
+        | ReportCmd::Commissioning(args)
+        | ReportCmd::Agreement { args, .. }
+        | ReportCmd::Compare { args, .. }) = &self;
         let format: Format = args.format.parse()?;
         let round = pick_round(&store, args.round.as_deref()).await?;
         let at = match &args.as_of {
@@ -380,6 +397,42 @@ impl ReportCmd {
                     ("disagreements", Section { table: disagreements, charts: vec![] }),
                 ]
             }
+            ReportCmd::Compare { with, with_as_of, .. } => {
+                let earlier = match with {
+                    Some(slug) => store.round(slug).await?,
+                    None => store
+                        .rounds()
+                        .await?
+                        .into_iter()
+                        .filter(|r| (r.launch_date, r.id) < (round.launch_date, round.id))
+                        .max_by_key(|r| (r.launch_date, r.id))
+                        .with_context(|| format!("no round before {}: say which with --with", round.slug))?,
+                };
+                let earlier_at = match with_as_of {
+                    Some(s) => parse_as_of(s)?,
+                    None => at,
+                };
+                let book = |r: &Round| {
+                    Codebook::from_toml(&r.codebook).with_context(|| format!("the codebook of round {}", r.slug))
+                };
+                let (later_book, earlier_book) = (book(&round)?, book(&earlier)?);
+                let earlier_facts = store.round_facts(&earlier.slug).await?;
+                let successions = store.successions().await?;
+                use foi_analysis::compare::{Side, compare};
+                let (bodies, summary) = compare(
+                    Side { name: &earlier.name, facts: &earlier_facts, codebook: &earlier_book, at: earlier_at },
+                    Side { name: &round.name, facts: &facts, codebook: &later_book, at },
+                    &successions,
+                    cal,
+                )?;
+                vec![
+                    ("bodies", Section { table: bodies, charts: vec![] }),
+                    (
+                        "summary",
+                        Section { table: summary, charts: vec![Chart::Bars { label: 0, value: 3, filter: None }] },
+                    ),
+                ]
+            }
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
@@ -408,7 +461,7 @@ impl ReportCmd {
             Format::Html => {
                 // Charts first: the shares before the long commissioning table.
                 let mut ordered = sections.clone();
-                if matches!(self, ReportCmd::Commissioning(_)) {
+                if matches!(self, ReportCmd::Commissioning(_) | ReportCmd::Compare { .. }) {
                     ordered.reverse();
                 }
                 report(&round.name, &ordered).into_bytes()
