@@ -93,11 +93,11 @@ pub fn commissioning(
                 continue;
             }
             let cell = answer_cell(f, &s, &q.id);
-            if q.answer == AnswerType::YesNo {
-                if let Coded::Answer(a @ ("yes" | "no" | "in_development")) = cell {
-                    counts[i].1 += 1;
-                    counts[i].0 += u64::from(a == "yes");
-                }
+            if q.answer == AnswerType::YesNo
+                && let Coded::Answer(a @ ("yes" | "no" | "in_development")) = cell
+            {
+                counts[i].1 += 1;
+                counts[i].0 += u64::from(a == "yes");
             }
             row.push(Cell::Text(cell.shown()));
         }

@@ -136,12 +136,12 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession], cal: &Cal
     let mut totals: BTreeMap<(usize, &'static str), [(u64, u64); 2]> = BTreeMap::new();
     for (f, s) in before.values() {
         for (i, q) in questions.iter().enumerate() {
-            if earlier.codebook.question(&q.id).is_some_and(|e| e.applies_to.contains(&f.request.body.kind)) {
-                if let Coded::Answer(a @ ("yes" | "no" | "in_development")) = answer_cell(f, s, &q.id) {
-                    let t = totals.entry((i, group(f.request.body.kind.is_nhs()))).or_default();
-                    t[0].1 += 1;
-                    t[0].0 += u64::from(a == "yes");
-                }
+            if earlier.codebook.question(&q.id).is_some_and(|e| e.applies_to.contains(&f.request.body.kind))
+                && let Coded::Answer(a @ ("yes" | "no" | "in_development")) = answer_cell(f, s, &q.id)
+            {
+                let t = totals.entry((i, group(f.request.body.kind.is_nhs()))).or_default();
+                t[0].1 += 1;
+                t[0].0 += u64::from(a == "yes");
             }
         }
     }
