@@ -98,7 +98,7 @@ impl Then {
             Then { asked: 0, .. } => "not asked".into(),
             Then { asked: 1, only: Some(a), .. } => a.clone(),
             Then { replied: 0, .. } => "no response".into(),
-            Then { answered: 0, .. } => "no answer coded".into(),
+            Then { answered: 0, .. } => "no answer".into(),
             t if t.yes == t.asked => "yes (all)".into(),
             t if t.yes == 0 && t.answered == t.asked => "no (all)".into(),
             t if t.yes == 0 => "no yes".into(),
