@@ -7,12 +7,19 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_inbox;
+mod m20261123_000003_coded;
+
+pub use m20261123_000003_coded::recode_sql;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_initial::Migration), Box::new(m20261123_000002_inbox::Migration)]
+        vec![
+            Box::new(m20261123_000001_initial::Migration),
+            Box::new(m20261123_000002_inbox::Migration),
+            Box::new(m20261123_000003_coded::Migration),
+        ]
     }
 }

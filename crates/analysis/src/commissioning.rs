@@ -16,11 +16,7 @@ use crate::table::{Cell, Table};
 
 /// The current answer to a question: the latest confirmed tag still standing (any tagger).
 pub fn current_answer<'f>(f: &'f RequestFacts, question: &str) -> Option<&'f str> {
-    f.tags
-        .iter()
-        .filter(|t| t.question == question && t.superseded_at.is_none())
-        .max_by_key(|t| t.at)
-        .map(|t| t.answer.as_str())
+    f.answers.get(question).map(String::as_str)
 }
 
 /// What a body's reply says to one question, as of a cut-off.

@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use foi_analysis::html::{Chart, Section, report};
 use foi_analysis::render::{Format, render};
 use foi_analysis::{Table, agreement, commissioning, compare, rates};
-use foi_core::{Actor, Body, BodyKind, Calendar, Codebook, MessageClass, Regime, Request, RequestEvent, RequestState};
-use foi_store::{ReplyFact, RequestFacts, Succession, TagFact};
+use foi_core::{Actor, BodyKind, Calendar, Codebook, MessageClass, RequestEvent, RequestState};
+use foi_store::{BodySummary, ReplyFact, RequestFacts, RequestSummary, Succession, TagFact};
 
 fn codebook() -> Codebook {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/codebooks/childrens-palliative-care.toml");
@@ -51,19 +51,7 @@ struct Story<'a> {
 }
 
 fn facts(id: i32, sent: NaiveDate, s: &Story) -> RequestFacts {
-    let body = Body {
-        code: s.code.into(),
-        ods_code: None,
-        gss_code: None,
-        name: s.name.into(),
-        kind: s.kind,
-        region: Some(s.region.into()),
-        website: None,
-        foi_email: Some(format!("foi@{}.example", s.code.to_lowercase())),
-        regime: Regime::Foia,
-        valid_from: None,
-        valid_to: None,
-    };
+    let body = BodySummary { code: s.code.into(), name: s.name.into(), kind: s.kind, region: Some(s.region.into()) };
     let mut events = vec![
         event(sent, None, RequestState::Queued, "officer"),
         event(sent, Some(RequestState::Queued), RequestState::Sent, "officer"),
@@ -87,31 +75,23 @@ fn facts(id: i32, sent: NaiveDate, s: &Story) -> RequestFacts {
         state = to;
     }
     let tagged = s.reply.map(|(_, d)| d.succ_opt().unwrap()).unwrap_or(sent);
+    let tags: Vec<TagFact> = s
+        .tags
+        .iter()
+        .map(|(tagger, q, a)| TagFact {
+            question: q.to_string(),
+            answer: a.to_string(),
+            tagger: format!("person:{tagger}"),
+            at: at(tagged, 15),
+            superseded_at: None,
+        })
+        .collect();
     RequestFacts {
-        request: Request {
-            id,
-            round_id: 1,
-            body,
-            reference: format!("REF{id:03}"),
-            state,
-            to_address: None,
-            sent_at: Some(at(sent, 9)),
-            exemptions: vec![],
-            chasers_sent: 0,
-        },
+        request: RequestSummary { id, reference: format!("REF{id:03}"), state, body },
         events,
         replies,
-        tags: s
-            .tags
-            .iter()
-            .map(|(tagger, q, a)| TagFact {
-                question: q.to_string(),
-                answer: a.to_string(),
-                tagger: format!("person:{tagger}"),
-                at: at(tagged, 15),
-                superseded_at: None,
-            })
-            .collect(),
+        answers: foi_store::current_answers(&tags),
+        tags,
     }
 }
 

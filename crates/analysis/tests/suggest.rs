@@ -127,7 +127,7 @@ async fn suggestions_count_only_once_confirmed() {
 
         // Not counted: the commissioning table has no coded answer yet.
         let at = chrono::Utc::now() + chrono::Duration::days(365);
-        let coded = |facts: &[foi_store::RequestFacts]| facts.iter().map(|f| f.tags.len()).sum::<usize>();
+        let coded = |facts: &[foi_store::RequestFacts]| facts.iter().map(|f| f.answers.len()).sum::<usize>();
         let facts = store.round_facts("cpc").await.unwrap();
         assert_eq!(coded(&facts), 0);
         let before = foi_analysis::commissioning::commissioning(&facts, &book, at, "CPC", Calendar::uk()).unwrap();
@@ -153,6 +153,31 @@ async fn suggestions_count_only_once_confirmed() {
             "{}",
             foi_analysis::render::render(&after, foi_analysis::render::Format::Csv).unwrap()
         );
+
+        // The coded answers the store keeps beside the tags follow the tags, also when
+        // another analyst changes one of them.
+        let change = stored.iter().find(|t| t.answer == "yes").unwrap();
+        let bob = Actor::Person("bob".into());
+        for answer in ["no", "in_development"] {
+            let tag = foi_store::NewTag {
+                reference: change.reference.clone(),
+                question: change.question.clone(),
+                answer: answer.into(),
+                quote: None,
+                note: None,
+                tagger: bob.clone(),
+                suggested: false,
+                source: "manual".into(),
+                message_id: None,
+            };
+            store.set_tags(&[tag]).await.unwrap();
+        }
+        let with_tags = store.round_facts_with_tags("cpc").await.unwrap();
+        for f in &with_tags {
+            assert_eq!(f.answers, foi_store::current_answers(&f.tags), "{}", f.request.reference);
+        }
+        let changed = with_tags.iter().find(|f| f.request.reference == change.reference).unwrap();
+        assert_eq!(changed.answers[&change.question], "in_development");
 
         // Again: nothing changes.
         let again = suggest_round(&store, "cpc", None, &book, &rules).await.unwrap();

@@ -363,7 +363,11 @@ impl ReportCmd {
             Some(s) => parse_as_of(s)?,
             None => Utc::now(),
         };
-        let facts = store.round_facts(&round.slug).await?;
+        let facts = match &self {
+            ReportCmd::Agreement { .. } => store.round_facts_with_tags(&round.slug).await?,
+            ReportCmd::Monthly(_) => store.round_facts_without_answers(&round.slug).await?,
+            _ => store.round_facts(&round.slug).await?,
+        };
         let cal = Calendar::uk();
         // The report's tables, each with the charts its HTML form draws.
         use foi_analysis::html::{Chart, Section, report};

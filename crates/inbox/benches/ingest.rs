@@ -21,21 +21,11 @@ use foi_inbox::extract::{Limits, extract_text};
 use foi_inbox::{Ingestor, parse, sources};
 use foi_simulate::{Launch, Maildir, Mix, Sender, Simulation};
 use foi_store::Store;
+use foi_testkit::peak_rss_mb;
 
 // The allocator the foi binary uses, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -13,18 +13,7 @@ use foi_mailer::round::{self, Writer};
 use foi_mailer::transport::SmtpClient;
 use foi_mailer::{Pacing, Security, Sender, SmtpSettings, TemplateSet, Transport};
 use foi_store::{NewRound, Store};
-use foi_testkit::MailServers;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
+use foi_testkit::{MailServers, peak_rss_mb};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

@@ -127,6 +127,9 @@ pub mod request {
         pub chasers_sent: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The current coded answers, a JSON object from question id to answer (kept by
+        /// `set_tags`; see migration 3).
+        pub coded: Option<String>,
     }
     no_relations!();
 }

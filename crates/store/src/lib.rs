@@ -6,6 +6,8 @@
 mod bodies;
 mod entity;
 pub mod fault;
+#[cfg(any(test, feature = "testing"))]
+mod generate;
 mod inbox;
 mod outbox;
 mod reports;
@@ -13,6 +15,8 @@ mod requests;
 mod tags;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub use generate::BulkRound;
 
 use std::time::Duration;
 
@@ -25,7 +29,7 @@ pub use inbox::{
     key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
-pub use reports::{ReplyFact, RequestFacts, TagFact};
+pub use reports::{BodySummary, ReplyFact, RequestFacts, RequestSummary, TagFact, current_answers};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 pub use tags::{AnswerText, NewTag, Tag, TagFilter, TagOutcome};
 

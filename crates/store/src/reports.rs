@@ -1,19 +1,18 @@
-//! What the reports read: for every request of a round, its body, its event log and its
-//! replies (class and time), in a handful of queries whatever the round's size.
+//! What the reports read: for every request of a round, its body, the events that move its
+//! statutory clock or were made by people, its replies (class and time), its current coded
+//! answers and, when asked, its whole tag history. Each part is one query in which the
+//! database itself builds a JSON array, so a round of 200,000 requests is read in a handful
+//! of round trips and parsed at JSON speed rather than row by row.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
-use foi_core::{MessageClass, Named, Request, RequestEvent};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, NaiveDate, Utc};
+use foi_core::{Actor, BodyKind, MessageClass, Named, RequestEvent, RequestState};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-use crate::entity::{body, message, request, request_event, tag};
-use crate::requests::to_event;
 use crate::{Error, Result, Store};
-
-/// (request, class, Date header, received at, stored at) of an incoming message.
-type ReplyRow = (Option<i32>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>);
 
 /// A reply to a request, as the reports count it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,90 +32,254 @@ pub struct TagFact {
     pub superseded_at: Option<DateTime<Utc>>,
 }
 
+/// The body asked, as the reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodySummary {
+    pub code: String,
+    pub name: String,
+    pub kind: BodyKind,
+    pub region: Option<String>,
+}
+
+/// A request, as the reports count it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSummary {
+    pub id: i32,
+    pub reference: String,
+    pub state: RequestState,
+    pub body: BodySummary,
+}
+
 /// One request of a round with everything the reports need.
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
-    pub request: Request,
+    pub request: RequestSummary,
+    /// The events the reports read, in order: sending, clarification requested and provided,
+    /// and every move a person made (their reasons are left out).
     pub events: Vec<RequestEvent>,
     pub replies: Vec<ReplyFact>,
+    /// The current coded answer to each question: the latest confirmed tag still standing,
+    /// of any analyst.
+    pub answers: BTreeMap<String, String>,
+    /// Every confirmed tag with its history (superseded ones included); only from
+    /// [`Store::round_facts_with_tags`], empty otherwise.
     pub tags: Vec<TagFact>,
 }
 
+/// The current coded answers a set of tags gives (the rule `requests.coded` keeps): per
+/// question, the latest confirmed tag still standing, ties going to the later one given.
+pub fn current_answers(tags: &[TagFact]) -> BTreeMap<String, String> {
+    let mut latest: BTreeMap<&str, &TagFact> = BTreeMap::new();
+    for t in tags.iter().filter(|t| t.superseded_at.is_none()) {
+        match latest.get(t.question.as_str()) {
+            Some(l) if l.at > t.at => {}
+            _ => {
+                latest.insert(&t.question, t);
+            }
+        }
+    }
+    latest.into_iter().map(|(q, t)| (q.to_string(), t.answer.clone())).collect()
+}
+
+/// A stable name, as stored (exact first, then the lenient parse).
+fn named<T: Named>(s: &str) -> Option<T> {
+    T::ALL.iter().copied().find(|v| v.name() == s).or_else(|| T::from_name(s))
+}
+
+fn state(s: &str) -> Result<RequestState> {
+    named(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
+}
+
+/// A time as either backend writes it in JSON (RFC 3339, `T` or space).
+struct Ts(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Ts, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .or_else(|_| DateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f%#z"))
+            .map(|t| Ts(t.with_timezone(&Utc)))
+            .map_err(|e| serde::de::Error::custom(format!("time {s:?}: {e}")))
+    }
+}
+
+/// Which optional parts of the facts to read.
+#[derive(Debug, Clone, Copy)]
+struct Wanted {
+    answers: bool,
+    tags: bool,
+}
+
+#[derive(Deserialize)]
+struct RequestRow(i32, String, String, String, String, String, Option<String>);
+
+#[derive(Deserialize)]
+struct EventRow(i32, i64, Ts, NaiveDate, Option<String>, String, String);
+
+#[derive(Deserialize)]
+struct ReplyRow(i32, String, Ts);
+
+#[derive(Deserialize)]
+struct TagRow(i32, i64, String, String, String, Ts, Option<Ts>);
+
+/// The two dialects' ways of building a JSON array of rows.
+struct Json {
+    backend: DbBackend,
+}
+
+impl Json {
+    /// `SELECT <array of arrays> FROM ...`: the aggregate over `values` (comma-separated).
+    fn select(&self, values: &str, from: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => format!("SELECT coalesce(json_agg(json_build_array({values})), '[]')::text {from}"),
+            _ => format!("SELECT json_group_array(json_array({values})) {from}"),
+        }
+    }
+}
+
 impl Store {
-    /// Every request of a round with its body, events, replies and confirmed tags (history
-    /// included: the reports pick what stood at their cut-off).
+    /// Every request of a round with its body, events, replies and current coded answers,
+    /// by body name.
     pub async fn round_facts(&self, round_slug: &str) -> Result<Vec<RequestFacts>> {
-        let round = self.round(round_slug).await?;
-        let of_round = || {
-            Query::select()
-                .column(request::Column::Id)
-                .from(request::Entity)
-                .and_where(request::Column::RoundId.eq(round.id))
-                .to_owned()
+        self.facts(round_slug, Wanted { answers: true, tags: false }).await
+    }
+
+    /// As [`Store::round_facts`] without the coded answers (the response-rate tables do not
+    /// read them).
+    pub async fn round_facts_without_answers(&self, round_slug: &str) -> Result<Vec<RequestFacts>> {
+        self.facts(round_slug, Wanted { answers: false, tags: false }).await
+    }
+
+    /// As [`Store::round_facts`], with every confirmed tag and its history (for agreement
+    /// between analysts).
+    pub async fn round_facts_with_tags(&self, round_slug: &str) -> Result<Vec<RequestFacts>> {
+        self.facts(round_slug, Wanted { answers: true, tags: true }).await
+    }
+
+    /// Runs a query whose one value is a JSON array and parses it off the async threads.
+    async fn json_rows<T: DeserializeOwned + Send + 'static>(&self, sql: String, what: &'static str) -> Result<Vec<T>> {
+        let backend = self.db.get_database_backend();
+        let row = self.db.query_one_raw(Statement::from_string(backend, sql)).await?;
+        let text: String = match row {
+            Some(r) => r.try_get_by_index(0)?,
+            None => return Ok(Vec::new()),
         };
-        let reqs = request::Entity::find()
-            .filter(request::Column::RoundId.eq(round.id))
-            .order_by_asc(request::Column::Id)
-            .all(&self.db)
-            .await?;
-        let bodies: HashMap<i32, body::Model> =
-            body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b)).collect();
-        let mut events: HashMap<i32, Vec<RequestEvent>> = HashMap::new();
-        for e in request_event::Entity::find()
-            .filter(request_event::Column::RequestId.in_subquery(of_round()))
-            .order_by_asc(request_event::Column::Id)
-            .all(&self.db)
-            .await?
-        {
-            events.entry(e.request_id).or_default().push(to_event(e)?);
+        tokio::task::spawn_blocking(move || {
+            serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("reading the {what} of a round: {e}")))
+        })
+        .await
+        .map_err(|e| Error::Corrupt(format!("reading the {what} of a round: {e}")))?
+    }
+
+    async fn facts(&self, round_slug: &str, wanted: Wanted) -> Result<Vec<RequestFacts>> {
+        let round = self.round(round_slug).await?;
+        let json = Json { backend: self.db.get_database_backend() };
+        // The parts are read at once, each on its own connection, and parsed on blocking
+        // threads as they arrive.
+        let from = |join: &str| format!("FROM requests r {join} WHERE r.round_id = {}", round.id);
+        let requests_sql = json.select(
+            "r.id, r.reference, r.state, b.code, b.name, b.kind, b.region",
+            &from("JOIN bodies b ON b.id = r.body_id"),
+        );
+        let coded_sql = json.select("r.id, r.coded", &format!("{} AND r.coded IS NOT NULL", from("")));
+        // Only events that move the clock or were made by people count (the inbox's own
+        // moves are what the replies show).
+        let clock = [RequestState::Sent, RequestState::ClarificationRequested, RequestState::ClarificationProvided];
+        let settled =
+            [RequestState::AnsweredFull, RequestState::AnsweredPartial, RequestState::Refused, RequestState::NotHeld];
+        let list =
+            |states: &[RequestState]| states.iter().map(|s| format!("'{}'", s.name())).collect::<Vec<_>>().join(", ");
+        let events_sql = json.select(
+            "e.request_id, e.id, e.at, e.on_date, e.from_state, e.to_state, e.actor",
+            &format!(
+                "{} AND (e.to_state IN ({}) OR (e.to_state IN ({}) AND e.actor LIKE 'person:%'))",
+                from("JOIN request_events e ON e.request_id = r.id"),
+                list(&clock),
+                list(&settled)
+            ),
+        );
+        let replies_sql = json.select(
+            "m.request_id, m.class, coalesce(m.date, m.received_at, m.created_at)",
+            &format!(
+                "{} AND m.direction = 'incoming' AND m.class IS NOT NULL",
+                from("JOIN messages m ON m.request_id = r.id")
+            ),
+        );
+        let tags_sql = json.select(
+            "t.request_id, t.id, t.question, t.answer, t.tagger, t.created_at, t.superseded_at",
+            &format!("{} AND t.status = 'confirmed'", from("JOIN tags t ON t.request_id = r.id")),
+        );
+        let (requests, coded, events, replies, tags) = tokio::join!(
+            self.json_rows::<RequestRow>(requests_sql, "requests"),
+            async {
+                if !wanted.answers {
+                    return Ok(HashMap::new());
+                }
+                let rows = self.json_rows::<(i32, String)>(coded_sql, "coded answers").await?;
+                tokio::task::spawn_blocking(move || {
+                    rows.into_iter()
+                        .map(|(id, text)| {
+                            serde_json::from_str::<BTreeMap<String, String>>(&text)
+                                .map(|answers| (id, answers))
+                                .map_err(|e| Error::Corrupt(format!("the coded answers of request {id}: {e}")))
+                        })
+                        .collect::<Result<HashMap<i32, BTreeMap<String, String>>>>()
+                })
+                .await
+                .map_err(|e| Error::Corrupt(format!("reading the coded answers of a round: {e}")))?
+            },
+            self.json_rows::<EventRow>(events_sql, "events"),
+            self.json_rows::<ReplyRow>(replies_sql, "replies"),
+            async { if wanted.tags { self.json_rows::<TagRow>(tags_sql, "tags").await } else { Ok(Vec::new()) } },
+        );
+        let (mut requests, mut coded, mut events, replies, mut tags) = (requests?, coded?, events?, replies?, tags?);
+        events.sort_by_key(|e| (e.0, e.1));
+        tags.sort_by_key(|t| (t.0, t.1));
+        requests.sort_by_key(|r| r.0);
+        let mut all: Vec<RequestFacts> = Vec::with_capacity(requests.len());
+        let mut index: HashMap<i32, usize> = HashMap::with_capacity(requests.len());
+        for RequestRow(id, reference, request_state, code, name, kind, region) in requests {
+            let kind: BodyKind =
+                named(&kind).ok_or_else(|| Error::Corrupt(format!("body {code} has unknown kind {kind}")))?;
+            let request = RequestSummary {
+                id,
+                reference,
+                state: state(&request_state)?,
+                body: BodySummary { code, name, kind, region },
+            };
+            index.insert(id, all.len());
+            let answers = coded.remove(&id).unwrap_or_default();
+            all.push(RequestFacts { request, events: Vec::new(), replies: Vec::new(), answers, tags: Vec::new() });
         }
-        let mut replies: HashMap<i32, Vec<ReplyFact>> = HashMap::new();
-        let rows: Vec<ReplyRow> = message::Entity::find()
-            .select_only()
-            .columns([message::Column::RequestId, message::Column::Class, message::Column::Date])
-            .column(message::Column::ReceivedAt)
-            .column(message::Column::CreatedAt)
-            .filter(message::Column::Direction.eq("incoming"))
-            .filter(message::Column::RequestId.in_subquery(of_round()))
-            .order_by_asc(message::Column::Id)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for (request_id, class, date, received, created) in rows {
-            let (Some(request_id), Some(class)) = (request_id, class) else { continue };
-            let class = MessageClass::from_name(&class)
-                .ok_or_else(|| Error::Corrupt(format!("unknown message class {class}")))?;
-            replies.entry(request_id).or_default().push(ReplyFact { class, at: date.or(received).unwrap_or(created) });
-        }
-        let mut tags: HashMap<i32, Vec<TagFact>> = HashMap::new();
-        for t in tag::Entity::find()
-            .filter(tag::Column::RequestId.in_subquery(of_round()))
-            .filter(tag::Column::Status.eq("confirmed"))
-            .order_by_asc(tag::Column::Id)
-            .all(&self.db)
-            .await?
-        {
-            tags.entry(t.request_id).or_default().push(TagFact {
-                question: t.question,
-                answer: t.answer,
-                tagger: t.tagger,
-                at: t.created_at,
-                superseded_at: t.superseded_at,
+        for EventRow(request_id, _, at, on, from, to, actor) in events {
+            let Some(&i) = index.get(&request_id) else { continue };
+            all[i].events.push(RequestEvent {
+                at: at.0,
+                on,
+                from: from.as_deref().map(state).transpose()?,
+                to: state(&to)?,
+                actor: Actor::from_stored(&actor),
+                reason: None,
+                message_id: None,
             });
         }
-        let mut out = Vec::with_capacity(reqs.len());
-        for r in reqs {
-            let id = r.id;
-            let b =
-                bodies.get(&r.body_id).cloned().ok_or_else(|| Error::Corrupt(format!("request {id} has no body")))?;
-            out.push(RequestFacts {
-                request: self.to_request(r, b)?,
-                events: events.remove(&id).unwrap_or_default(),
-                replies: replies.remove(&id).unwrap_or_default(),
-                tags: tags.remove(&id).unwrap_or_default(),
-            });
+        for ReplyRow(request_id, class, at) in replies {
+            let Some(&i) = index.get(&request_id) else { continue };
+            let class = named(&class).ok_or_else(|| Error::Corrupt(format!("unknown message class {class}")))?;
+            all[i].replies.push(ReplyFact { class, at: at.0 });
         }
-        out.sort_by(|a, b| a.request.body.name.cmp(&b.request.body.name));
+        for TagRow(request_id, _, question, answer, tagger, at, superseded_at) in tags {
+            let Some(&i) = index.get(&request_id) else { continue };
+            all[i].tags.push(TagFact { question, answer, tagger, at: at.0, superseded_at: superseded_at.map(|t| t.0) });
+        }
+        for f in &mut all {
+            f.replies.sort_by_key(|r| r.at);
+        }
+        // By body name (then id), moving each request once.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by(|&a, &b| all[a].request.body.name.cmp(&all[b].request.body.name).then(a.cmp(&b)));
+        let mut slots: Vec<Option<RequestFacts>> = all.into_iter().map(Some).collect();
+        let out: Vec<RequestFacts> = order.into_iter().filter_map(|i| slots[i].take()).collect();
         Ok(out)
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use foi_core::{Actor, BodyKind, MessageClass, Named};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -92,6 +93,17 @@ pub struct AnswerText {
     pub texts: Vec<String>,
 }
 
+/// Recomputes the current coded answers (`requests.coded`) of these requests from their tags,
+/// in the caller's transaction.
+pub(crate) async fn recode(db: &impl ConnectionTrait, request_ids: &[i32]) -> Result<()> {
+    let sql = foi_migration::recode_sql(db.get_database_backend());
+    for chunk in request_ids.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(i32::to_string).collect();
+        db.execute_unprepared(&format!("{sql} WHERE id IN ({})", ids.join(","))).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The answers (full or partial) a round has received, oldest first per request, with
     /// their texts; only for one request when `reference` is given.
@@ -152,6 +164,7 @@ impl Store {
         let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let mut out = Vec::with_capacity(tags.len());
+        let mut touched = std::collections::BTreeSet::new();
         for t in tags {
             let r = request::Entity::find()
                 .filter(request::Column::Reference.eq(&t.reference))
@@ -199,7 +212,9 @@ impl Store {
             .insert(&txn)
             .await?;
             out.push(outcome);
+            touched.insert(r.id);
         }
+        recode(&txn, &touched.into_iter().collect::<Vec<_>>()).await?;
         txn.commit().await?;
         Ok(out)
     }

@@ -14,3 +14,16 @@ pub mod scripted_smtp;
 
 pub use mail_servers::{MailServers, PASSWORD};
 pub use scripted_smtp::{Behaviour, ScriptedSmtp};
+
+/// This process's peak resident memory (VmHWM) in MB, for the benchmarks' reports; NaN where
+/// /proc is not there.
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
