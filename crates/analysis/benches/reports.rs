@@ -66,7 +66,7 @@ async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, run
         drop(facts);
         let t = Instant::now();
         let facts = store.round_facts("bench").await.unwrap();
-        let c = commissioning::commissioning(&facts, &book, at, "bench", cal).unwrap();
+        let c = commissioning::commissioning(&facts, &book, at, "bench").unwrap();
         let s = commissioning::shares(&c);
         commissioning.push(t.elapsed().as_secs_f64());
         assert_eq!(c.rows.len(), requests + 2, "a row per body and a share row per group");

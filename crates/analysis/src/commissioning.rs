@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use foi_core::{AnswerType, Calendar, Codebook};
+use foi_core::{AnswerType, Codebook};
 use foi_store::RequestFacts;
 
 use crate::Result;
-use crate::rates::{Standing, standing};
+use crate::rates::{Standing, replies_by};
 use crate::table::{Cell, Table};
 
 /// The current answer to a question: the latest confirmed tag still standing (any tagger).
@@ -65,7 +65,6 @@ pub fn commissioning(
     codebook: &Codebook,
     at: DateTime<Utc>,
     round_name: &str,
-    cal: &Calendar,
 ) -> Result<Table> {
     let questions = &codebook.questions;
     let mut columns = vec!["body".to_string(), "name".to_string(), "kind".to_string()];
@@ -75,7 +74,7 @@ pub fn commissioning(
     let mut shares: BTreeMap<&'static str, Vec<(u64, u64)>> = BTreeMap::new();
     for f in facts {
         let body = &f.request.body;
-        let s = standing(f, at, cal)?;
+        let s = replies_by(f, at);
         if !s.sent {
             continue;
         }

@@ -8,12 +8,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use foi_core::{AnswerType, Calendar, Codebook};
+use foi_core::{AnswerType, Codebook};
 use foi_store::{RequestFacts, Succession};
 
 use crate::Result;
 use crate::commissioning::{Coded, answer_cell};
-use crate::rates::standing;
+use crate::rates::replies_by;
 use crate::table::{Cell, Table};
 
 /// One round's side of the comparison.
@@ -119,14 +119,14 @@ fn shared_questions<'b>(earlier: &Codebook, later: &'b Codebook) -> Vec<&'b foi_
 
 /// The two tables: per later body and question, its answer now beside its predecessors'
 /// then; and per question and group, the share answering yes then and now.
-pub fn compare(earlier: Side, later: Side, successions: &[Succession], cal: &Calendar) -> Result<(Table, Table)> {
+pub fn compare(earlier: Side, later: Side, successions: &[Succession]) -> Result<(Table, Table)> {
     let questions = shared_questions(earlier.codebook, later.codebook);
     let later_codes: HashSet<&str> = later.facts.iter().map(|f| f.request.body.code.as_str()).collect();
     let earlier_codes: Vec<&str> = earlier.facts.iter().map(|f| f.request.body.code.as_str()).collect();
     let preds = predecessors(&earlier_codes, &later_codes, successions);
     let mut before: HashMap<&str, (&RequestFacts, crate::rates::Standing)> = HashMap::new();
     for f in earlier.facts {
-        let s = standing(f, earlier.at, cal)?;
+        let s = replies_by(f, earlier.at);
         if s.sent {
             before.insert(&f.request.body.code, (f, s));
         }
@@ -147,7 +147,7 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession], cal: &Cal
     }
     let mut rows = Vec::new();
     for f in later.facts {
-        let s = standing(f, later.at, cal)?;
+        let s = replies_by(f, later.at);
         if !s.sent {
             continue;
         }

@@ -27,6 +27,8 @@ pub struct Standing {
     pub overdue: bool,
     /// Working days from sending to the first answer (clarification time excluded).
     pub days_to_answer: Option<i64>,
+    /// When the first answer came.
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 impl Standing {
@@ -58,27 +60,11 @@ pub fn sent_on(f: &RequestFacts) -> Option<NaiveDate> {
 
 /// Where a request stood at `at` (UK days are computed on the cut-off's date).
 pub fn standing(f: &RequestFacts, at: DateTime<Utc>, cal: &Calendar) -> Result<Standing> {
-    let mut s = Standing::default();
-    let sent = sent_on(f).is_some_and(|d| d <= at.date_naive());
-    if !sent {
+    let mut s = replies_by(f, at);
+    if !s.sent {
         return Ok(s);
     }
-    s.sent = true;
-    let replies: Vec<_> = f.replies.iter().filter(|r| r.at <= at).collect();
-    let first = |classes: &[MessageClass]| replies.iter().filter(|r| classes.contains(&r.class)).map(|r| r.at).min();
-    s.replied = replies.iter().any(|r| !matches!(r.class, MessageClass::Bounce | MessageClass::AutoReply));
-    // Replies and the people who moved requests by hand both count.
-    let full = first(&[MessageClass::AnswerFull]).or(moved_to(&f.events, at, &[RequestState::AnsweredFull]));
-    let partial = first(&[MessageClass::AnswerPartial]).or(moved_to(&f.events, at, &[RequestState::AnsweredPartial]));
-    s.answered_full = full.is_some();
-    s.answered_partial = partial.is_some() && !s.answered_full;
-    let answered_at = [full, partial].into_iter().flatten().min();
-    if !s.answered() {
-        s.refused = first(&[MessageClass::Refusal]).or(moved_to(&f.events, at, &[RequestState::Refused])).is_some();
-        s.not_held = !s.refused
-            && first(&[MessageClass::NotHeld]).or(moved_to(&f.events, at, &[RequestState::NotHeld])).is_some();
-    }
-    s.replied |= s.answered() || s.refused || s.not_held;
+    let answered_at = s.answered_at;
     let events: Vec<RequestEvent> = f.events.iter().filter(|e| counts(e, at)).cloned().collect();
     if let Some(clock) = clock_from_events(&events) {
         if let Some(a) = answered_at {
@@ -91,6 +77,34 @@ pub fn standing(f: &RequestFacts, at: DateTime<Utc>, cal: &Calendar) -> Result<S
         }
     }
     Ok(s)
+}
+
+/// What a request's replies (and people's moves) said by `at`, without the statutory clock:
+/// sent, replied, answered, refused, not held (`overdue` and `days_to_answer` are left unset;
+/// [`standing`] adds them). Enough for the commissioning table.
+pub fn replies_by(f: &RequestFacts, at: DateTime<Utc>) -> Standing {
+    let mut s = Standing::default();
+    let sent = sent_on(f).is_some_and(|d| d <= at.date_naive());
+    if !sent {
+        return s;
+    }
+    s.sent = true;
+    let replies: Vec<_> = f.replies.iter().filter(|r| r.at <= at).collect();
+    let first = |classes: &[MessageClass]| replies.iter().filter(|r| classes.contains(&r.class)).map(|r| r.at).min();
+    s.replied = replies.iter().any(|r| !matches!(r.class, MessageClass::Bounce | MessageClass::AutoReply));
+    // Replies and the people who moved requests by hand both count.
+    let full = first(&[MessageClass::AnswerFull]).or(moved_to(&f.events, at, &[RequestState::AnsweredFull]));
+    let partial = first(&[MessageClass::AnswerPartial]).or(moved_to(&f.events, at, &[RequestState::AnsweredPartial]));
+    s.answered_full = full.is_some();
+    s.answered_partial = partial.is_some() && !s.answered_full;
+    s.answered_at = [full, partial].into_iter().flatten().min();
+    if !s.answered() {
+        s.refused = first(&[MessageClass::Refusal]).or(moved_to(&f.events, at, &[RequestState::Refused])).is_some();
+        s.not_held = !s.refused
+            && first(&[MessageClass::NotHeld]).or(moved_to(&f.events, at, &[RequestState::NotHeld])).is_some();
+    }
+    s.replied |= s.answered() || s.refused || s.not_held;
+    s
 }
 
 /// The totals of a group of requests.

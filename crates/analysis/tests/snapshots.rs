@@ -238,14 +238,13 @@ fn tables() -> Vec<(&'static str, Table, Vec<Chart>)> {
     let then_cut = at(day(2017, 10, 9), 23);
     let rates = rates::response_rates(&now, cut, "CPC 2026", cal).unwrap();
     let series = rates::monthly(&now, cut, "CPC 2026", cal).unwrap();
-    let bodies = commissioning::commissioning(&now, &book, cut, "CPC 2026", cal).unwrap();
+    let bodies = commissioning::commissioning(&now, &book, cut, "CPC 2026").unwrap();
     let shares = commissioning::shares(&bodies);
     let (agree, disagree) = agreement::agreement_tables(&now, &book, "person:ana", "person:bob");
     let (cmp, cmp_summary) = compare::compare(
         compare::Side { name: "CPC 2017", facts: &then, codebook: &book, at: then_cut },
         compare::Side { name: "CPC 2026", facts: &now, codebook: &book, at: cut },
         &successions(),
-        cal,
     )
     .unwrap();
     let bars = |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use foi_analysis::suggest::Suggester;
 use foi_analysis::suggest::{confirm, suggest_round};
-use foi_core::{Actor, Calendar};
+use foi_core::Actor;
 use foi_core::{Answer, BodyKind, Codebook};
 use foi_inbox::Ingestor;
 use foi_inbox::classify::Classifier;
@@ -130,7 +130,7 @@ async fn suggestions_count_only_once_confirmed() {
         let coded = |facts: &[foi_store::RequestFacts]| facts.iter().map(|f| f.answers.len()).sum::<usize>();
         let facts = store.round_facts("cpc").await.unwrap();
         assert_eq!(coded(&facts), 0);
-        let before = foi_analysis::commissioning::commissioning(&facts, &book, at, "CPC", Calendar::uk()).unwrap();
+        let before = foi_analysis::commissioning::commissioning(&facts, &book, at, "CPC").unwrap();
         let yes = |t: &foi_analysis::Table| {
             t.rows.iter().flatten().filter(|c| matches!(c, foi_analysis::Cell::Text(s) if s == "yes")).count()
         };
@@ -147,7 +147,7 @@ async fn suggestions_count_only_once_confirmed() {
         assert_eq!(coded(&facts), run.suggestions);
         // (The replies are dated after today, when the round was written out.)
         let later = chrono::Utc::now() + chrono::Duration::days(365);
-        let after = foi_analysis::commissioning::commissioning(&facts, &book, later, "CPC", Calendar::uk()).unwrap();
+        let after = foi_analysis::commissioning::commissioning(&facts, &book, later, "CPC").unwrap();
         assert!(
             yes(&after) > 10,
             "{}",

@@ -427,7 +427,6 @@ impl ReportCmd {
                     Side { name: &earlier.name, facts: &earlier_facts, codebook: &earlier_book, at: earlier_at },
                     Side { name: &round.name, facts: &facts, codebook: &later_book, at },
                     &successions,
-                    cal,
                 )?;
                 vec![
                     ("bodies", Section { table: bodies, charts: vec![] }),
@@ -440,7 +439,7 @@ impl ReportCmd {
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
-                let table = foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name, cal)?;
+                let table = foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name)?;
                 let shares = foi_analysis::commissioning::shares(&table);
                 vec![
                     ("bodies", Section { table, charts: vec![] }),
