@@ -16,7 +16,7 @@ use crate::table::{Cell, Table};
 
 /// The current answer to a question: the latest confirmed tag still standing (any tagger).
 pub fn current_answer<'f>(f: &'f RequestFacts, question: &str) -> Option<&'f str> {
-    f.answers.get(question).map(String::as_str)
+    f.answers.get(question).map(|a| &**a)
 }
 
 /// What a body's reply says to one question, as of a cut-off.

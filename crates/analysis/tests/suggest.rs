@@ -177,7 +177,7 @@ async fn suggestions_count_only_once_confirmed() {
             assert_eq!(f.answers, foi_store::current_answers(&f.tags), "{}", f.request.reference);
         }
         let changed = with_tags.iter().find(|f| f.request.reference == change.reference).unwrap();
-        assert_eq!(changed.answers[&change.question], "in_development");
+        assert_eq!(&*changed.answers[change.question.as_str()], "in_development");
 
         // Again: nothing changes.
         let again = suggest_round(&store, "cpc", None, &book, &rules).await.unwrap();

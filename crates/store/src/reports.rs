@@ -4,7 +4,8 @@
 //! database itself builds a JSON array, so a round of 200,000 requests is read in a handful
 //! of round trips and parsed at JSON speed rather than row by row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use foi_core::{Actor, BodyKind, MessageClass, Named, RequestEvent, RequestState};
@@ -60,7 +61,7 @@ pub struct RequestFacts {
     pub replies: Vec<ReplyFact>,
     /// The current coded answer to each question: the latest confirmed tag still standing,
     /// of any analyst.
-    pub answers: BTreeMap<String, String>,
+    pub answers: BTreeMap<Arc<str>, Arc<str>>,
     /// Every confirmed tag with its history (superseded ones included); only from
     /// [`Store::round_facts_with_tags`], empty otherwise.
     pub tags: Vec<TagFact>,
@@ -68,7 +69,7 @@ pub struct RequestFacts {
 
 /// The current coded answers a set of tags gives (the rule `requests.coded` keeps): per
 /// question, the latest confirmed tag still standing, ties going to the later one given.
-pub fn current_answers(tags: &[TagFact]) -> BTreeMap<String, String> {
+pub fn current_answers(tags: &[TagFact]) -> BTreeMap<Arc<str>, Arc<str>> {
     let mut latest: BTreeMap<&str, &TagFact> = BTreeMap::new();
     for t in tags.iter().filter(|t| t.superseded_at.is_none()) {
         match latest.get(t.question.as_str()) {
@@ -78,7 +79,35 @@ pub fn current_answers(tags: &[TagFact]) -> BTreeMap<String, String> {
             }
         }
     }
-    latest.into_iter().map(|(q, t)| (q.to_string(), t.answer.clone())).collect()
+    latest.into_iter().map(|(q, t)| (Arc::from(q), Arc::from(t.answer.as_str()))).collect()
+}
+
+/// Parses stored coded answers, sharing each distinct question id and answer (a round has a
+/// few dozen of each, repeated on every request).
+fn parse_coded(rows: Vec<(i32, String)>) -> Result<HashMap<i32, BTreeMap<Arc<str>, Arc<str>>>> {
+    let mut pool: HashSet<Arc<str>> = HashSet::new();
+    let mut share = |s: &str| -> Arc<str> {
+        if let Some(a) = pool.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        pool.insert(a.clone());
+        a
+    };
+    let mut out = HashMap::with_capacity(rows.len());
+    for (id, text) in rows {
+        // Borrowed when nothing is escaped (the usual case), owned otherwise.
+        let answers = match serde_json::from_str::<BTreeMap<&str, &str>>(&text) {
+            Ok(map) => map.into_iter().map(|(q, a)| (share(q), share(a))).collect(),
+            Err(_) => serde_json::from_str::<BTreeMap<String, String>>(&text)
+                .map_err(|e| Error::Corrupt(format!("the coded answers of request {id}: {e}")))?
+                .iter()
+                .map(|(q, a)| (share(q), share(a)))
+                .collect(),
+        };
+        out.insert(id, answers);
+    }
+    Ok(out)
 }
 
 /// A stable name, as stored (exact first, then the lenient parse).
@@ -216,17 +245,9 @@ impl Store {
                     return Ok(HashMap::new());
                 }
                 let rows = self.json_rows::<(i32, String)>(coded_sql, "coded answers").await?;
-                tokio::task::spawn_blocking(move || {
-                    rows.into_iter()
-                        .map(|(id, text)| {
-                            serde_json::from_str::<BTreeMap<String, String>>(&text)
-                                .map(|answers| (id, answers))
-                                .map_err(|e| Error::Corrupt(format!("the coded answers of request {id}: {e}")))
-                        })
-                        .collect::<Result<HashMap<i32, BTreeMap<String, String>>>>()
-                })
-                .await
-                .map_err(|e| Error::Corrupt(format!("reading the coded answers of a round: {e}")))?
+                tokio::task::spawn_blocking(move || parse_coded(rows))
+                    .await
+                    .map_err(|e| Error::Corrupt(format!("reading the coded answers of a round: {e}")))?
             },
             self.json_rows::<EventRow>(events_sql, "events"),
             self.json_rows::<ReplyRow>(replies_sql, "replies"),
@@ -281,5 +302,20 @@ impl Store {
         let mut slots: Vec<Option<RequestFacts>> = all.into_iter().map(Some).collect();
         let out: Vec<RequestFacts> = order.into_iter().filter_map(|i| slots[i].take()).collect();
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn coded_answers_are_read_escaped_or_not_and_shared() {
+        let rows = vec![
+            (1, r#"{"ccn":"yes","named_lead":"Head of \"Children's\" Services"}"#.to_string()),
+            (2, r#"{"ccn":"yes"}"#.to_string()),
+        ];
+        let coded = super::parse_coded(rows).unwrap();
+        assert_eq!(&*coded[&1]["named_lead"], "Head of \"Children's\" Services");
+        assert!(std::sync::Arc::ptr_eq(&coded[&1]["ccn"], &coded[&2]["ccn"]), "one shared \"yes\"");
+        assert!(super::parse_coded(vec![(3, "not json".into())]).unwrap_err().to_string().contains("request 3"));
     }
 }
