@@ -235,8 +235,9 @@ impl Store {
         txn.execute_unprepared(&format!("{sql} WHERE round_id = {round_id}")).await?;
         txn.commit().await?;
         if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            // As autovacuum would soon: planner statistics for the new rows.
-            self.db.execute_unprepared("ANALYZE").await?;
+            // What autovacuum would soon do for so many new rows (statistics for the planner,
+            // visibility and hint bits), so that it does not run during the measurements.
+            self.db.execute_unprepared("VACUUM ANALYZE").await?;
         }
         Ok(written)
     }

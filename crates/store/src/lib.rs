@@ -29,7 +29,7 @@ pub use inbox::{
     key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
-pub use reports::{BodySummary, ReplyFact, RequestFacts, RequestSummary, TagFact, current_answers};
+pub use reports::{Answers, BodySummary, ReplyFact, RequestFacts, RequestSummary, TagFact, current_answers};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 pub use tags::{AnswerText, NewTag, Tag, TagFilter, TagOutcome};
 
