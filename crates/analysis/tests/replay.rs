@@ -17,7 +17,7 @@ use foi_inbox::Ingestor;
 use foi_inbox::classify::Classifier;
 use foi_inbox::extract::Limits;
 use foi_inbox::ingest::Item;
-use foi_simulate::{Launch, Sender};
+use foi_simulate::Launch;
 use foi_store::testing::each_backend;
 
 fn root() -> PathBuf {
@@ -57,19 +57,12 @@ async fn the_2017_figures_replayed() {
         store.import_bodies(&rows, "replay", false).await.unwrap();
         let codes: Vec<String> = rows.iter().map(|b| b.body.code.clone()).collect();
         let outbox = tempfile::tempdir().unwrap();
-        let launch = Launch {
-            slug: "cpc2017".into(),
-            name: "Children's palliative care 2017".into(),
-            templates: root().join("templates/childrens-palliative-care"),
-            codebook: root().join("data/codebooks/childrens-palliative-care.toml"),
-            sender: Sender {
-                name: "Charity FOI".into(),
-                email: "foi@charity.example".into(),
-                reply_local: "foi".into(),
-                reply_domain: "charity.example".into(),
-            },
-            on: NaiveDate::from_ymd_opt(2017, 9, 11).unwrap(),
-        };
+        let launch = Launch::shipped(
+            &root(),
+            "cpc2017",
+            "Children's palliative care 2017",
+            NaiveDate::from_ymd_opt(2017, 9, 11).unwrap(),
+        );
         assert_eq!(foi_simulate::launch_round(&store, &launch, &codes, outbox.path()).await.unwrap(), 363);
         let sent = foi_simulate::sent_requests(&store, "cpc2017").await.unwrap();
         // The cut-off: midnight (UK, BST) at the end of Monday 9 October 2017.

@@ -12,7 +12,7 @@ use foi_inbox::Ingestor;
 use foi_inbox::classify::Classifier;
 use foi_inbox::extract::Limits;
 use foi_inbox::ingest::Item;
-use foi_simulate::{Launch, Mix, Sender, Sent, Simulation};
+use foi_simulate::{Launch, Mix, Sent, Simulation};
 use foi_store::TagFilter;
 use foi_store::testing::each_backend;
 
@@ -92,19 +92,7 @@ async fn suggestions_count_only_once_confirmed() {
         store.import_bodies(&rows, "test", false).await.unwrap();
         let codes: Vec<String> = rows.iter().map(|b| b.body.code.clone()).collect();
         let outbox = tempfile::tempdir().unwrap();
-        let launch = Launch {
-            slug: "cpc".into(),
-            name: "CPC".into(),
-            templates: root.join("templates/childrens-palliative-care"),
-            codebook: root.join("data/codebooks/childrens-palliative-care.toml"),
-            sender: Sender {
-                name: "Charity FOI".into(),
-                email: "foi@charity.example".into(),
-                reply_local: "foi".into(),
-                reply_domain: "charity.example".into(),
-            },
-            on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-        };
+        let launch = Launch::shipped(&root, "cpc", "CPC", NaiveDate::from_ymd_opt(2026, 9, 1).unwrap());
         foi_simulate::launch_round(&store, &launch, &codes, outbox.path()).await.unwrap();
         let book = codebook();
         let sim = Simulation::new(5, Mix::default(), &book).unwrap();

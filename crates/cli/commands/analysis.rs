@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Subcommand};
 use foi_analysis::render::{Format, render};
 use foi_analysis::suggest::{Suggester, suggest_round};
-use foi_core::{Actor, Calendar, Codebook, Round};
+use foi_core::{Actor, Calendar, Codebook, Request, Round};
 use foi_store::{NewTag, Store, TagFilter};
 
 use crate::config::Context;
@@ -165,20 +165,19 @@ async fn pick_round(store: &Store, slug: Option<&str>) -> anyhow::Result<Round> 
 }
 
 /// The round a request belongs to.
-async fn round_of(store: &Store, reference: &str) -> anyhow::Result<Round> {
-    let r = store.request(reference).await?;
+async fn round_of(store: &Store, r: &Request) -> anyhow::Result<Round> {
     store
         .rounds()
         .await?
         .into_iter()
         .find(|x| x.id == r.round_id)
-        .with_context(|| format!("request {reference} has no round"))
+        .with_context(|| format!("request {} has no round", r.reference))
 }
 
 /// The answer in its stored form, checked against the request's round's codebook.
 async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -> anyhow::Result<String> {
     let r = store.request(reference).await?;
-    let round = round_of(store, reference).await?;
+    let round = round_of(store, &r).await?;
     let book = Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook of round {}", round.slug))?;
     let q = book
         .question(question)
@@ -252,7 +251,7 @@ impl TagArgs {
             }
             Some(TagCmd::Suggest { round, request, rules }) => {
                 let round = match (&round, &request) {
-                    (None, Some(r)) => round_of(&store, r).await?,
+                    (None, Some(r)) => round_of(&store, &store.request(r).await?).await?,
                     _ => pick_round(&store, round.as_deref()).await?,
                 };
                 let book = Codebook::from_toml(&round.codebook)
@@ -276,7 +275,7 @@ impl TagArgs {
             }
             Some(TagCmd::Confirm { request, questions, all: _, round }) => {
                 let round = match (&round, &request) {
-                    (None, Some(r)) => round_of(&store, r).await?,
+                    (None, Some(r)) => round_of(&store, &store.request(r).await?).await?,
                     _ => pick_round(&store, round.as_deref()).await?,
                 };
                 let done =

@@ -19,7 +19,7 @@ use foi_core::{Codebook, Named};
 use foi_inbox::classify::Classifier;
 use foi_inbox::extract::{Limits, extract_text};
 use foi_inbox::{Ingestor, parse, sources};
-use foi_simulate::{Launch, Maildir, Mix, Sender, Simulation};
+use foi_simulate::{Launch, Maildir, Mix, Simulation};
 use foi_store::Store;
 use foi_testkit::peak_rss_mb;
 
@@ -99,19 +99,7 @@ async fn set_up(dir: &Path, target: usize) -> (usize, usize) {
     store.import_bodies(&bodies, "bench", false).await.unwrap();
     let codes: Vec<String> = bodies.iter().map(|b| b.body.code.clone()).collect();
     let on = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-    let launch = Launch {
-        slug: "bench".into(),
-        name: "Benchmark round".into(),
-        templates: root().join("templates/childrens-palliative-care"),
-        codebook: root().join("data/codebooks/childrens-palliative-care.toml"),
-        sender: Sender {
-            name: "Charity FOI".into(),
-            email: "foi@charity.example".into(),
-            reply_local: "foi".into(),
-            reply_domain: "charity.example".into(),
-        },
-        on,
-    };
+    let launch = Launch::shipped(&root(), "bench", "Benchmark round", on);
     foi_simulate::launch_round(&store, &launch, &codes, &dir.join("outbox")).await.unwrap();
     let sent = foi_simulate::sent_requests(&store, "bench").await.unwrap();
     let codebook = Codebook::from_toml(&std::fs::read_to_string(&launch.codebook).unwrap()).unwrap();

@@ -15,7 +15,7 @@ use foi_inbox::Ingestor;
 use foi_inbox::classify::Classifier;
 use foi_inbox::extract::Limits;
 use foi_inbox::ingest::Item;
-use foi_simulate::{Launch, Mix, Sender, Simulation};
+use foi_simulate::{Launch, Mix, Simulation};
 use foi_store::MessageFilter;
 use foi_store::testing::each_backend;
 
@@ -46,19 +46,8 @@ async fn a_large_import_stores_each_message_once_and_matches_every_reply() {
         store.import_bodies(&bodies, "test", false).await.unwrap();
         let codes: Vec<String> = bodies.iter().map(|b| b.body.code.clone()).collect();
         let outbox = tempfile::tempdir().unwrap();
-        let launch = Launch {
-            slug: "many".into(),
-            name: "Many replies".into(),
-            templates: root().join("templates/childrens-palliative-care"),
-            codebook: root().join("data/codebooks/childrens-palliative-care.toml"),
-            sender: Sender {
-                name: "Charity FOI".into(),
-                email: "foi@charity.example".into(),
-                reply_local: "foi".into(),
-                reply_domain: "charity.example".into(),
-            },
-            on: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-        };
+        let launch =
+            Launch::shipped(&root(), "many", "Many replies", chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap());
         assert_eq!(foi_simulate::launch_round(&store, &launch, &codes, outbox.path()).await.unwrap(), 150);
         let sent = foi_simulate::sent_requests(&store, "many").await.unwrap();
         let codebook = Codebook::from_toml(&std::fs::read_to_string(&launch.codebook).unwrap()).unwrap();

@@ -29,6 +29,27 @@ pub struct Launch {
     pub on: NaiveDate,
 }
 
+impl Launch {
+    /// A round of the shipped children's palliative care template set and codebook (found
+    /// under the project folder `root`), sent on `on` by the charity's FOI address on a
+    /// reserved example domain: what the demo, the tests and the benchmarks launch.
+    pub fn shipped(root: &Path, slug: &str, name: &str, on: NaiveDate) -> Launch {
+        Launch {
+            slug: slug.into(),
+            name: name.into(),
+            templates: root.join("templates/childrens-palliative-care"),
+            codebook: root.join("data/codebooks/childrens-palliative-care.toml"),
+            sender: Sender {
+                name: "Charity FOI".into(),
+                email: "foi@charity.example".into(),
+                reply_local: "foi".into(),
+                reply_domain: "charity.example".into(),
+            },
+            on,
+        }
+    }
+}
+
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })
 }

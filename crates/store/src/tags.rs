@@ -129,6 +129,21 @@ impl Store {
             .order_by_asc(message::Column::Id)
             .all(&self.db)
             .await?;
+        // Every attachment's text of those messages, a few hundred messages a query.
+        let mut attached: HashMap<i64, Vec<String>> = HashMap::new();
+        for chunk in messages.chunks(500) {
+            for a in attachment::Entity::find()
+                .filter(attachment::Column::MessageId.is_in(chunk.iter().map(|m| m.id)))
+                .order_by_asc(attachment::Column::MessageId)
+                .order_by_asc(attachment::Column::Ordinal)
+                .all(&self.db)
+                .await?
+            {
+                if let Some(text) = a.text {
+                    attached.entry(a.message_id).or_default().push(text);
+                }
+            }
+        }
         let mut out = Vec::new();
         for m in messages {
             let Some(r) = m.request_id.and_then(|id| requests.get(&id)) else { continue };
@@ -137,15 +152,7 @@ impl Store {
                 .and_then(|k| BodyKind::from_name(k))
                 .ok_or_else(|| Error::Corrupt(format!("request {} has no body kind", r.reference)))?;
             let mut texts = vec![m.body_text.unwrap_or_default()];
-            texts.extend(
-                attachment::Entity::find()
-                    .filter(attachment::Column::MessageId.eq(m.id))
-                    .order_by_asc(attachment::Column::Ordinal)
-                    .all(&self.db)
-                    .await?
-                    .into_iter()
-                    .filter_map(|a| a.text),
-            );
+            texts.extend(attached.remove(&m.id).unwrap_or_default());
             out.push(AnswerText {
                 message: m.id,
                 reference: r.reference.clone(),
