@@ -228,10 +228,14 @@ impl Store {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return self.json_rows::<T>(sql, what).await;
         }
-        let rows: Vec<R> = sea_orm::sqlx::query_as(sea_orm::sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.db.get_postgres_connection_pool())
-            .await
-            .map_err(|e| Error::Db(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(e)))))?;
+        let sqlx_err = |e| Error::Db(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(e))));
+        // A read-only transaction whose joins may hash a whole round in memory (the default
+        // 4 MB work_mem spills a 200,000-request round to disk in batches).
+        let mut tx = self.db.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
+        sea_orm::sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await.map_err(sqlx_err)?;
+        let rows: Vec<R> =
+            sea_orm::sqlx::query_as(sea_orm::sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await.map_err(sqlx_err)?;
+        tx.commit().await.map_err(sqlx_err)?;
         Ok(rows.into_iter().map(T::from).collect())
     }
 
