@@ -6,6 +6,7 @@ mod analysis;
 mod bodies;
 mod calendar;
 mod config;
+mod demo;
 mod inbox;
 mod send;
 mod tidy;

@@ -70,6 +70,10 @@ enum Command {
     /// The published tables: response rates and the monthly series.
     #[command(subcommand)]
     Report(commands::analysis::ReportCmd),
+    /// The whole product in one command: a demo round on embedded defaults (SQLite, the file
+    /// transport, simulated bodies replying into a Maildir), chased, ingested, tagged and
+    /// reported, in a fresh folder.
+    Demo(commands::demo::DemoArgs),
     /// Show the effective configuration (passwords are never shown).
     #[command(subcommand)]
     Config(commands::config::Cmd),
@@ -112,6 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(cmd) => cmd.run(&ctx),
         Command::Tag(args) => args.run(&ctx, &actor).await,
         Command::Report(cmd) => cmd.run(&ctx).await,
+        Command::Demo(args) => commands::demo::demo(args, today).await,
     }
 }
 

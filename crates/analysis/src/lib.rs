@@ -13,6 +13,7 @@ pub mod compare;
 pub mod html;
 pub mod rates;
 pub mod render;
+pub mod reports;
 pub mod suggest;
 pub mod table;
 pub mod xlsx;

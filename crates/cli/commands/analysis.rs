@@ -371,15 +371,7 @@ impl ReportCmd {
         // The report's tables, each with the charts its HTML form draws.
         use foi_analysis::html::{Chart, Section, report};
         let named: Vec<(&str, Section)> = match &self {
-            ReportCmd::Monthly(_) => {
-                let rates = foi_analysis::rates::response_rates(&facts, at, &round.name, cal)?;
-                let monthly = foi_analysis::rates::monthly(&facts, at, &round.name, cal)?;
-                let bars = |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
-                vec![
-                    ("rates", Section { table: rates, charts: vec![bars("kind"), bars("region")] }),
-                    ("series", Section { table: monthly, charts: vec![Chart::Lines { x: 0, series: 1, value: 4 }] }),
-                ]
-            }
+            ReportCmd::Monthly(_) => foi_analysis::reports::monthly(&facts, at, &round.name, cal)?,
             ReportCmd::Agreement { coders, .. } => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
@@ -438,15 +430,7 @@ impl ReportCmd {
             ReportCmd::Commissioning(_) => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;
-                let table = foi_analysis::commissioning::commissioning(&facts, &book, at, &round.name)?;
-                let shares = foi_analysis::commissioning::shares(&table);
-                vec![
-                    ("bodies", Section { table, charts: vec![] }),
-                    (
-                        "shares",
-                        Section { table: shares, charts: vec![Chart::Bars { label: 0, value: 2, filter: None }] },
-                    ),
-                ]
+                foi_analysis::reports::commissioning(&facts, &book, at, &round.name)?
             }
         };
         let names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();

@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod bodies;
 pub mod calendar;
 pub mod config;
+pub mod demo;
 pub mod inbox;
 pub mod request;
 pub mod round;

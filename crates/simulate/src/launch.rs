@@ -1,6 +1,6 @@
 //! Launching a simulated round: a round to the given bodies, written from a template set and
 //! a codebook and "sent" through the file transport (never SMTP), as the demo and the
-//! benchmarks need before bodies can reply.
+//! benchmarks need before bodies can reply; and chasing its overdue requests the same way.
 
 use std::path::Path;
 use std::time::Duration;
@@ -83,20 +83,41 @@ pub async fn launch_round(store: &Store, l: &Launch, codes: &[String], outbox: &
         return Err(Error::Round(format!("{} ({}) has no email address", b.name, b.code)));
     }
     round::queue(store, &prepared.ready, &actor, l.on).await?;
+    send_outbox(store, &l.slug, outbox, l.on, actor).await
+}
+
+/// Chases, on `today`, every request of the launched round that is overdue and still awaits
+/// its body (one chaser each at most), through the file transport into `outbox`. Returns how
+/// many chasers were sent.
+pub async fn chase_round(store: &Store, l: &Launch, outbox: &Path, today: NaiveDate) -> Result<usize> {
+    let codebook =
+        Codebook::from_toml(&read(&l.codebook)?).map_err(|e| Error::Round(format!("{}: {e}", l.codebook.display())))?;
+    let templates = TemplateSet::load(&l.templates)?;
+    let round = store.round(&l.slug).await?;
+    let w = Writer { round: &round, templates: &templates, codebook: &codebook, sender: &l.sender, today };
+    let actor = Actor::System("simulation".into());
+    for c in round::chasers(store, &w, 1, 5).await? {
+        store.enqueue(c.request.id, &c.message, &actor, today).await?;
+    }
+    send_outbox(store, &l.slug, outbox, today, actor).await
+}
+
+/// Sends what the round has queued through the file transport into `outbox`.
+async fn send_outbox(store: &Store, slug: &str, outbox: &Path, today: NaiveDate, actor: Actor) -> Result<usize> {
     let mut transport = Transport::File(FileOutbox::new(outbox)?);
     let opts = SendOptions {
-        round: Some(l.slug.clone()),
+        round: Some(slug.to_string()),
         pacing: Pacing::OFF,
         max_attempts: 1,
         retry_after: Duration::from_secs(60),
-        today: l.on,
+        today,
         connections: 1,
         actor,
     };
     let summary = outbox::send(store, &mut transport, &mut NoSentFolder, &opts, |_, _, _| {}).await?;
     transport.close().await;
     if let Some(f) = summary.failed.first().or(summary.held.first()) {
-        return Err(Error::Round(format!("request {} to {} was not sent: {}", f.reference, f.to, f.detail)));
+        return Err(Error::Round(format!("{} {} to {} was not sent: {}", f.kind, f.reference, f.to, f.detail)));
     }
     Ok(summary.sent.len())
 }

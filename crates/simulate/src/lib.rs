@@ -20,7 +20,7 @@ use foi_core::Named;
 use foi_store::Store;
 
 pub use foi_mailer::Sender;
-pub use launch::{Launch, launch_round, synthetic_bodies};
+pub use launch::{Launch, chase_round, launch_round, synthetic_bodies};
 pub use maildir::Maildir;
 pub use rng::Rng;
 pub use story::{Expected, Mix, Reply, Sent, Simulation};

@@ -1,7 +1,8 @@
 //! What each simulated body does with the request it received: bounce, acknowledge, reply
 //! out of office, ask for clarification, answer (in the body, as a PDF letter or as a
 //! spreadsheet, on time or late), refuse, say not held, or stay silent. Each request's story
-//! comes from its own seeded random numbers, so it is the same whatever else is simulated.
+//! comes from its own seeded random numbers (keyed by the body's address and the day it was
+//! sent), so it is the same whatever else is simulated and however often.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use foi_core::{Answer, AnswerType, BodyKind, Calendar, Codebook, MessageClass, Regime};
@@ -162,7 +163,9 @@ impl<'a> Simulation<'a> {
 
     /// Every reply the body that received `sent` will write, in the order they arrive.
     pub fn replies(&self, sent: &Sent) -> Vec<Reply> {
-        let mut rng = Rng::for_item(self.seed, &sent.reference);
+        // Keyed by the body and the day, not foi's (random) reference: the same seed and
+        // round give the same replies, run after run.
+        let mut rng = Rng::for_item(self.seed, &format!("{}|{}", sent.body_email, sent.sent_on));
         let case = format!("FOI {:02}-{:04}", sent.sent_on.format("%y"), rng.between(1000, 9999));
         let cal = Calendar::uk();
         let due = cal.due_date(Regime::Foia, sent.sent_on).unwrap_or(sent.sent_on + chrono::Days::new(28));

@@ -202,7 +202,8 @@ impl Store {
         am.outbox_state = Set(Some(OutboxState::Sent.as_str().into()));
         // The day it counts on, at the current time of day (the same as now, except in
         // simulations that set the day).
-        am.date = Set(Some(on.and_time(now().time()).and_utc()));
+        let sent_at = on.and_time(now().time()).and_utc();
+        am.date = Set(Some(sent_at));
         am.last_error = Set(None);
         am.update(&txn).await?;
         if let Some(request_id) = m.request_id {
@@ -218,7 +219,7 @@ impl Store {
             let from = parse_state(&r.state)?;
             let target = state_after(&m.kind).filter(|t| *t != from && from.can_move_to(*t));
             if target == Some(RequestState::Sent) && r.sent_at.is_none() {
-                ar.sent_at = Set(Some(now()));
+                ar.sent_at = Set(Some(sent_at));
             }
             if let Some(to) = target {
                 ar.state = Set(to.stored_name());

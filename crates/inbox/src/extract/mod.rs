@@ -29,6 +29,7 @@ use tokio::time::Instant;
 use self::detect::{Hint, Kind};
 
 pub use self::html::html_to_text;
+pub use self::pdf::pdf_text_available;
 pub use self::text::decode_text;
 pub use self::tnef::tnef_attachments;
 pub use self::uuencode::uuencoded;

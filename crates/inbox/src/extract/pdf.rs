@@ -13,6 +13,12 @@ use super::{Ctx, Extraction, human_bytes};
 const PDFTOTEXT: &str = "pdftotext";
 const PDFTOTEXT_ARGS: &[&str] = &["-layout", "-enc", "UTF-8", "-", "-"];
 
+/// Whether PDF text can be read here: poppler's `pdftotext` is on the PATH. Without it PDF
+/// attachments are kept byte for byte but their text says why it is missing.
+pub fn pdf_text_available() -> bool {
+    find_program(PDFTOTEXT).is_some()
+}
+
 /// The text of a PDF.
 pub(crate) async fn extract(pdf: &[u8], ctx: &Ctx) -> Extraction {
     match run(PDFTOTEXT, PDFTOTEXT_ARGS, pdf, ctx).await {
