@@ -102,7 +102,7 @@ fn the_readme_demo_runs_a_whole_round_and_writes_its_reports() {
     let first = book.sheet_names()[0].clone();
     let sheet = book.worksheet_range(&first).unwrap();
     let asked: Vec<f64> =
-        sheet.rows().filter(|r| r.first().is_some_and(|c| c.to_string() == "all")).filter_map(|r| r[2].as_f64()).collect();
+        sheet.rows().filter(|r| r.first().is_some_and(|c| *c == "all")).filter_map(|r| r[2].as_f64()).collect();
     assert_eq!(asked, vec![195.0]);
     let html = std::fs::read_to_string(reports.join("report.html")).unwrap();
     assert!(html.contains("<svg"), "the report draws its charts");
