@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_inbox;
 mod m20261123_000003_coded;
+mod m20261123_000004_sessions;
 
 pub use m20261123_000003_coded::recode_sql;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_inbox::Migration),
             Box::new(m20261123_000003_coded::Migration),
+            Box::new(m20261123_000004_sessions::Migration),
         ]
     }
 }

@@ -179,13 +179,7 @@ async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -
     let r = store.request(reference).await?;
     let round = round_of(store, &r).await?;
     let book = Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook of round {}", round.slug))?;
-    let q = book
-        .question(question)
-        .with_context(|| format!("round {} has no question {question:?} (see its codebook)", round.slug))?;
-    if !q.applies_to.contains(&r.body.kind) {
-        bail!("question {question} is not asked of {} ({})", r.body.name, r.body.kind.label());
-    }
-    Ok(q.answer.parse_answer(answer).with_context(|| format!("question {question}"))?.as_stored())
+    Ok(book.stored_answer(r.body.kind, question, answer).with_context(|| format!("round {}", round.slug))?)
 }
 
 impl TagArgs {

@@ -306,31 +306,12 @@ impl TriageCmd {
                 }
             }
             TriageCmd::Assign { message, request } => {
-                let r = store.request(&request).await?;
-                store.assign_message(message, r.id, "manual", 1.0).await?;
-                let m =
-                    store.incoming_messages(&MessageFilter { ids: Some(vec![message]), ..Default::default() }).await?;
-                let m = m.into_iter().next().with_context(|| format!("incoming message {message} not found"))?;
-                for cr in foi_inbox::matching::case_references(m.subject.as_deref().unwrap_or("")) {
-                    store.learn_case_reference(r.id, &cr, Some(message)).await?;
+                let done = foi_inbox::triage::assign(&store, message, &request, today).await?;
+                for cr in &done.learned {
                     println!("learned case reference {cr} for {request}");
                 }
-                if let Some(class) = MessageClass::from_name(&m.class) {
-                    let permanent = m.bounce.as_ref().is_none_or(|b| b.permanent);
-                    if let Some(to) = foi_inbox::ingest::state_for(class, permanent)
-                        && let Some(s) = store
-                            .apply_reply(
-                                r.id,
-                                to,
-                                &m.exemptions,
-                                message,
-                                m.date.map(|d| d.date_naive()).unwrap_or(today),
-                                "assigned from triage",
-                            )
-                            .await?
-                    {
-                        println!("request {request} is now {s}");
-                    }
+                if let Some(s) = done.moved_to {
+                    println!("request {request} is now {s}");
                 }
                 println!("message {message} assigned to {request}");
             }

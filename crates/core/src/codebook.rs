@@ -283,6 +283,19 @@ impl Codebook {
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
     }
+
+    /// An answer to `question` from a body of `kind`, checked and in its stored form ("Yes" →
+    /// `yes`, "£1,200" → `1200`): the question must be this codebook's and asked of that kind.
+    pub fn stored_answer(&self, kind: BodyKind, question: &str, answer: &str) -> Result<String, CodebookError> {
+        let q = self
+            .question(question)
+            .ok_or_else(|| CodebookError::Invalid(format!("{} has no question {question:?}", self.id)))?;
+        if !q.applies_to.contains(&kind) {
+            return Err(CodebookError::Invalid(format!("question {question} is not asked of a {}", kind.label())));
+        }
+        let parsed = q.answer.parse_answer(answer).map_err(|e| CodebookError::Invalid(format!("question {question}: {e}")))?;
+        Ok(parsed.as_stored())
+    }
 }
 
 /// Whether `s` is a codebook id: lowercase letters and digits in hyphen-separated words.

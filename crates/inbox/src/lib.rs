@@ -52,6 +52,7 @@ pub mod ingest;
 pub mod matching;
 pub mod parse;
 pub mod sources;
+pub mod triage;
 
 pub use ingest::{Examined, Ingestor, Outcome, examine};
 

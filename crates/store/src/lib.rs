@@ -13,6 +13,7 @@ mod outbox;
 mod reports;
 mod requests;
 mod tags;
+mod users;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(any(test, feature = "testing"))]
@@ -32,6 +33,7 @@ pub use outbox::{OutboxItem, OutboxState};
 pub use reports::{Answers, BodySummary, ReplyFact, RequestFacts, RequestSummary, TagFact, current_answers};
 pub use requests::{NewAttachment, NewMessage, NewRound, StoredMessage, dedup_key};
 pub use tags::{AnswerText, NewTag, Tag, TagFilter, TagOutcome};
+pub use users::{Session, User};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
