@@ -74,6 +74,11 @@ enum Command {
     /// transport, simulated bodies replying into a Maildir), chased, ingested, tagged and
     /// reported, in a fresh folder.
     Demo(commands::demo::DemoArgs),
+    /// The web UI for analysts and officers (loopback by default).
+    Serve(commands::web::ServeArgs),
+    /// Who may sign in to the web UI: add, list, disable, passwd.
+    #[command(subcommand)]
+    Users(commands::web::UsersCmd),
     /// Show the effective configuration (passwords are never shown).
     #[command(subcommand)]
     Config(commands::config::Cmd),
@@ -117,6 +122,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tag(args) => args.run(&ctx, &actor).await,
         Command::Report(cmd) => cmd.run(&ctx).await,
         Command::Demo(args) => commands::demo::demo(args, today).await,
+        Command::Serve(args) => commands::web::serve(&ctx, args, cli.today).await,
+        Command::Users(cmd) => cmd.run(&ctx).await,
     }
 }
 

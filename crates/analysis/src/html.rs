@@ -159,6 +159,24 @@ fn table_html(t: &Table) -> String {
     out
 }
 
+/// One section as an HTML fragment: its title, caption, charts (inline SVG, no style
+/// attributes) and table, for pages that frame it their own way.
+pub fn section(s: &Section) -> String {
+    let mut out = format!("<section>\n<h2>{}</h2>\n<p>{}</p>\n", escape(&s.table.title), escape(&s.table.caption));
+    for c in &s.charts {
+        let svg = match c {
+            Chart::Bars { label, value, filter } => bars(&s.table, *label, *value, filter),
+            Chart::Lines { x, series, value } => lines(&s.table, *x, *series, *value),
+        };
+        if !svg.is_empty() {
+            out.push_str(&format!("<figure>\n{svg}</figure>\n"));
+        }
+    }
+    out.push_str(&table_html(&s.table));
+    out.push_str("</section>\n");
+    out
+}
+
 /// The whole report as one HTML page.
 pub fn report(title: &str, sections: &[Section]) -> String {
     let mut out = format!(
@@ -171,18 +189,7 @@ pub fn report(title: &str, sections: &[Section]) -> String {
         escape(title)
     );
     for s in sections {
-        out.push_str(&format!("<section>\n<h2>{}</h2>\n<p>{}</p>\n", escape(&s.table.title), escape(&s.table.caption)));
-        for c in &s.charts {
-            let svg = match c {
-                Chart::Bars { label, value, filter } => bars(&s.table, *label, *value, filter),
-                Chart::Lines { x, series, value } => lines(&s.table, *x, *series, *value),
-            };
-            if !svg.is_empty() {
-                out.push_str(&format!("<figure>\n{svg}</figure>\n"));
-            }
-        }
-        out.push_str(&table_html(&s.table));
-        out.push_str("</section>\n");
+        out.push_str(&section(s));
     }
     out.push_str("</body>\n</html>\n");
     out

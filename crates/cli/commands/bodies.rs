@@ -118,10 +118,7 @@ fn read(file: &Path) -> anyhow::Result<Vec<u8>> {
 /// Prints each error as `FILE:LINE: message` and fails naming the count.
 fn reject(file: &Path, errors: &[ImportError]) -> anyhow::Result<ExitCode> {
     for e in errors {
-        match e.line {
-            Some(l) => eprintln!("{}:{l}: {}", file.display(), e.message),
-            None => eprintln!("{}: {}", file.display(), e.message),
-        }
+        eprintln!("{}", e.located(&file.display().to_string()));
     }
     let n = errors.len();
     bail!("{}: {n} error{}; nothing was imported", file.display(), if n == 1 { "" } else { "s" })

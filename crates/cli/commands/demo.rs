@@ -31,6 +31,13 @@ pub struct DemoArgs {
     /// Question columns of the commissioning table to print (all of them are in the files).
     #[arg(long, default_value_t = 6)]
     columns: usize,
+    /// Then serve the web UI on the demo's database, with a demo user (admin) whose password
+    /// is printed.
+    #[arg(long)]
+    serve: bool,
+    /// Where --serve listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: std::net::SocketAddr,
 }
 
 fn project_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -104,5 +111,14 @@ pub async fn demo(args: DemoArgs, today: NaiveDate) -> anyhow::Result<ExitCode> 
         foi_demo::ROUND,
         o.database
     );
+    if args.serve {
+        let store = foi_store::Store::connect(&o.database).await?;
+        let password = foi_web::auth::new_token()?[..16].to_string();
+        store.add_user("demo", Some("Demo user"), foi_core::Role::Admin, &foi_web::hash_password(&password)?).await?;
+        let mut app = foi_web::App::new(store)?;
+        app.today = Some(today);
+        println!("\nSign in as demo with the password {password} (an admin: every page and form).");
+        foi_web::serve(app, args.bind, |addr| println!("The web UI is on http://{addr}/ (Ctrl-C to stop)")).await?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,3 +9,4 @@ pub mod inbox;
 pub mod request;
 pub mod round;
 pub mod send;
+pub mod web;

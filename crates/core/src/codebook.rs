@@ -293,7 +293,8 @@ impl Codebook {
         if !q.applies_to.contains(&kind) {
             return Err(CodebookError::Invalid(format!("question {question} is not asked of a {}", kind.label())));
         }
-        let parsed = q.answer.parse_answer(answer).map_err(|e| CodebookError::Invalid(format!("question {question}: {e}")))?;
+        let parsed =
+            q.answer.parse_answer(answer).map_err(|e| CodebookError::Invalid(format!("question {question}: {e}")))?;
         Ok(parsed.as_stored())
     }
 }

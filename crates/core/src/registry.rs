@@ -18,6 +18,16 @@ pub struct ImportError {
     pub message: String,
 }
 
+impl ImportError {
+    /// The error as `FILE:LINE: message` (or `FILE: message` for the file as a whole).
+    pub fn located(&self, file: &str) -> String {
+        match self.line {
+            Some(l) => format!("{file}:{l}: {}", self.message),
+            None => format!("{file}: {}", self.message),
+        }
+    }
+}
+
 impl<T> Default for ImportReport<T> {
     fn default() -> Self {
         ImportReport { rows: Vec::new(), errors: Vec::new(), ignored_columns: Vec::new() }

@@ -219,7 +219,10 @@ pub async fn run(demo: &Demo, on: &mut dyn FnMut(Event)) -> Result<Outcome> {
     let book_path = &launch.codebook;
     let book = Codebook::from_toml(&String::from_utf8_lossy(&read(book_path)?))
         .map_err(|e| Error::Shipped(format!("{}: {e}", book_path.display())))?;
-    let kinds: Vec<String> = counts.iter().map(|(k, n)| if *n == 1 { format!("1 {}", k.label()) } else { format!("{n} {}", kind_plural(*k)) }).collect();
+    let kinds: Vec<String> = counts
+        .iter()
+        .map(|(k, n)| if *n == 1 { format!("1 {}", k.label()) } else { format!("{n} {}", kind_plural(*k)) })
+        .collect();
     on(Event::Say(format!(
         "Imported the shipped body lists ({}) and {successions} succession records. The round goes to every current \
          body: {}. Each gets a demo address, such as {}: bodies.example is reserved for examples, and the demo \

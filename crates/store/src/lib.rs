@@ -13,9 +13,9 @@ mod outbox;
 mod reports;
 mod requests;
 mod tags;
-mod users;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod users;
 #[cfg(any(test, feature = "testing"))]
 pub use generate::BulkRound;
 

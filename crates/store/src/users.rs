@@ -28,8 +28,8 @@ pub struct Session {
 }
 
 fn to_user(m: user::Model) -> Result<User> {
-    let role =
-        Role::from_name(&m.role).ok_or_else(|| Error::Corrupt(format!("user {} has unknown role {}", m.username, m.role)))?;
+    let role = Role::from_name(&m.role)
+        .ok_or_else(|| Error::Corrupt(format!("user {} has unknown role {}", m.username, m.role)))?;
     Ok(User {
         id: m.id,
         username: m.username,
@@ -48,9 +48,7 @@ fn check_username(name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(format!(
-            "user name \"{name}\": use 1 to 64 letters, digits, '.', '_', '-' or '@'"
-        )))
+        Err(Error::Invalid(format!("user name \"{name}\": use 1 to 64 letters, digits, '.', '_', '-' or '@'")))
     }
 }
 
@@ -83,7 +81,13 @@ impl Store {
 
     /// Every user, by name.
     pub async fn users(&self) -> Result<Vec<User>> {
-        user::Entity::find().order_by_asc(user::Column::Username).all(&self.db).await?.into_iter().map(to_user).collect()
+        user::Entity::find()
+            .order_by_asc(user::Column::Username)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(to_user)
+            .collect()
     }
 
     /// A user and their password hash, for signing in.
@@ -154,8 +158,7 @@ impl Store {
 
     /// The session with this token hash, if it has not expired and its user is enabled.
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
-        let Some(s) =
-            session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&self.db).await?
+        let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&self.db).await?
         else {
             return Ok(None);
         };

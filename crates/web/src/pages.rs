@@ -1,0 +1,773 @@
+//! The pages and form handlers: each reads through the store and the libraries, checks the
+//! signed-in user's role (and, for a form, its CSRF token), and renders a template.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use foi_analysis::html::Section;
+use foi_core::{Actor, AnswerType, Calendar, Codebook, Named, Request, RequestState, Round, registry};
+use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{self, Action, Signed};
+use crate::views::{self, me};
+use crate::{App, Error, Result};
+
+fn date(d: Option<DateTime<Utc>>) -> String {
+    d.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}
+
+fn label(s: &str) -> String {
+    s.replace('_', " ")
+}
+
+async fn triage_count(app: &App) -> Result<usize> {
+    Ok(app.store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?.len())
+}
+
+/// A page for the signed-in user: the template's data plus the layout's.
+async fn page(app: &App, s: &Signed, name: &str, title: &str, mut data: Value) -> Result<Html<String>> {
+    data["me"] = me(s, triage_count(app).await?);
+    data["title"] = json!(title);
+    app.views.page(name, &data)
+}
+
+/// What a finished form says on the page it returns to.
+fn done_message(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "assigned" => "Message assigned.",
+        "dismissed" => "Message dismissed.",
+        "tagged" => "Answer saved.",
+        "moved" => "State changed.",
+        "saved" => "Body saved.",
+        _ => return None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+// ---- signing in and out ----
+
+pub async fn signin_form(State(app): State<App>) -> Result<Html<String>> {
+    app.views.page("signin", &json!({"title": "Sign in"}))
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    username: String,
+    password: String,
+}
+
+/// A form posted from another site is refused (the session cookie is SameSite=Strict too).
+fn same_origin(headers: &HeaderMap) -> Result<()> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    if origin == "null" || origin_host != host {
+        return Err(Error::Csrf);
+    }
+    Ok(())
+}
+
+/// A dummy hash checked when the user does not exist, so that a wrong name takes as long
+/// as a wrong password.
+const NOBODY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Wv8N4kQ6m8ZpyjJf4dFv8m1w2I6s4F4p0V3i6k9l0aE";
+
+pub async fn signin(State(app): State<App>, headers: HeaderMap, Form(f): Form<SignIn>) -> Result<Response> {
+    same_origin(&headers)?;
+    let found = match app.store.user_with_hash(f.username.trim()).await {
+        Ok(u) => Some(u),
+        Err(foi_store::Error::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ok = match &found {
+        Some((u, hash)) => auth::verify_password(&f.password, hash) && !u.disabled,
+        None => {
+            auth::verify_password(&f.password, NOBODY);
+            false
+        }
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        let html = app.views.page(
+            "signin",
+            &json!({"title": "Sign in", "flash": "Wrong user name or password.", "username": f.username}),
+        )?;
+        return Ok((StatusCode::UNAUTHORIZED, html).into_response());
+    };
+    let token = auth::new_token()?;
+    let csrf = auth::new_token()?;
+    let expires = Utc::now() + Duration::hours(auth::SESSION_HOURS);
+    app.store.add_session(user.id, &auth::token_hash(&token), &csrf, expires).await?;
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        auth::COOKIE,
+        auth::SESSION_HOURS * 3600,
+        if app.secure_cookie { "; Secure" } else { "" }
+    );
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.to_string()))?);
+    Ok(r)
+}
+
+pub async fn signout(
+    State(app): State<App>,
+    s: Signed,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response> {
+    s.check_form(Action::Read, &f.csrf)?;
+    if let Some(token) = auth::session_token(&headers) {
+        app.store.end_session(&auth::token_hash(&token)).await?;
+    }
+    let mut r = Redirect::to("/signin").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("foi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(r)
+}
+
+pub async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], views::STYLE)
+        .into_response()
+}
+
+// ---- dashboard, rounds, reports ----
+
+pub async fn dashboard(State(app): State<App>, s: Signed) -> Result<Html<String>> {
+    let today = app.today();
+    let at = today.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+    let cal = Calendar::uk();
+    let mut rounds = Vec::new();
+    let mut overdue_all = 0;
+    let mut all = app.store.rounds().await?;
+    all.sort_by_key(|r| std::cmp::Reverse((r.launch_date, r.id)));
+    for r in all {
+        let facts = app.store.round_facts_without_answers(&r.slug).await?;
+        let parts = foi_analysis::reports::monthly(&facts, at, &r.name, cal)?;
+        let rates = parts.into_iter().next().map(|(_, s)| s);
+        let overdue = match &rates {
+            Some(sec) => overdue_of(sec),
+            None => 0,
+        };
+        overdue_all += overdue;
+        rounds.push(json!({
+            "slug": r.slug,
+            "name": r.name,
+            "requests": facts.len(),
+            "launched": r.launch_date.map(|d| d.to_string()).unwrap_or_else(|| "not yet".into()),
+            "overdue": overdue,
+            "rates": rates.as_ref().map(foi_analysis::html::section).unwrap_or_default(),
+        }));
+    }
+    let triage = triage_count(&app).await?;
+    page(&app, &s, "dashboard", "Dashboard", json!({"rounds": rounds, "overdue": overdue_all, "triage": triage})).await
+}
+
+/// The "overdue" count of the all-bodies row of a response-rate table.
+fn overdue_of(s: &Section) -> u64 {
+    let col = s.table.columns.iter().position(|c| c == "overdue");
+    let row = s.table.rows.iter().find(|r| r.first().is_some_and(|c| c.text() == "all"));
+    match (col, row) {
+        (Some(c), Some(r)) => match r.get(c) {
+            Some(foi_analysis::Cell::CountOf { n, .. } | foi_analysis::Cell::Count(n)) => *n,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RoundQuery {
+    state: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    overdue: Option<String>,
+}
+
+const SORTS: [(&str, &str); 5] =
+    [("body", "body"), ("state", "state"), ("due", "due date"), ("overdue", "most overdue"), ("kind", "kind")];
+
+pub async fn round(
+    State(app): State<App>,
+    s: Signed,
+    Path(slug): Path<String>,
+    Query(q): Query<RoundQuery>,
+) -> Result<Html<String>> {
+    let round = app.store.round(&slug).await?;
+    let statuses = foi_mailer::round::status(&app.store, &slug, app.today()).await?;
+    let requests = app.store.requests(&slug).await?;
+    let kinds: HashMap<&str, &'static str> =
+        requests.iter().map(|r| (r.reference.as_str(), r.body.kind.label())).collect();
+    let want_state = q.state.as_deref().filter(|s| !s.is_empty());
+    let search = q.q.as_deref().map(str::to_lowercase).filter(|s| !s.is_empty());
+    let only_overdue = q.overdue.is_some();
+    let total = statuses.len();
+    let mut rows: Vec<_> = statuses
+        .into_iter()
+        .filter(|st| want_state.is_none_or(|w| st.state.name() == w))
+        .filter(|st| {
+            search.as_ref().is_none_or(|s| {
+                st.body_name.to_lowercase().contains(s) || st.reference.contains(s) || st.body_code.to_lowercase() == *s
+            })
+        })
+        .filter(|st| !only_overdue || st.working_days_overdue > 0)
+        .collect();
+    let sort = q.sort.as_deref().unwrap_or("body");
+    match sort {
+        "state" => rows.sort_by(|a, b| a.state.name().cmp(b.state.name()).then(a.body_name.cmp(&b.body_name))),
+        "due" => rows.sort_by(|a, b| a.due.cmp(&b.due).then(a.body_name.cmp(&b.body_name))),
+        "overdue" => {
+            rows.sort_by(|a, b| b.working_days_overdue.cmp(&a.working_days_overdue).then(a.body_name.cmp(&b.body_name)))
+        }
+        "kind" => rows.sort_by(|a, b| {
+            kinds.get(a.reference.as_str()).cmp(&kinds.get(b.reference.as_str())).then(a.body_name.cmp(&b.body_name))
+        }),
+        _ => rows.sort_by(|a, b| a.body_name.cmp(&b.body_name)),
+    }
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|st| {
+            json!({
+                "reference": st.reference,
+                "body": st.body_name,
+                "kind": kinds.get(st.reference.as_str()).copied().unwrap_or(""),
+                "state": label(st.state.name()),
+                "sent": st.sent_on.map(|d| d.to_string()).unwrap_or_default(),
+                "due": st.due.map(|d| d.to_string()).unwrap_or_default(),
+                "overdue": (st.working_days_overdue > 0).then_some(st.working_days_overdue),
+                "chasers": st.chasers_sent,
+            })
+        })
+        .collect();
+    let states: Vec<Value> = RequestState::ALL
+        .iter()
+        .map(|st| json!({"value": st.name(), "label": label(st.name()), "selected": want_state == Some(st.name())}))
+        .collect();
+    let sorts: Vec<Value> =
+        SORTS.iter().map(|(v, l)| json!({"value": v, "label": l, "selected": *v == sort})).collect();
+    let data = json!({
+        "slug": round.slug, "codebook": round.codebook_name, "template_set": round.template_set,
+        "shown": rows.len(), "requests": rows, "total": total, "states": states, "sorts": sorts,
+        "q": q.q.unwrap_or_default(), "only_overdue": only_overdue,
+    });
+    page(&app, &s, "round", &round.name, data).await
+}
+
+/// `/rounds/SLUG/reports/monthly.csv` and the like: the report as a download.
+pub async fn report(
+    State(app): State<App>,
+    _s: Signed,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response> {
+    let (name, ext) = file.rsplit_once('.').ok_or_else(|| Error::NotFound(format!("no report {file}")))?;
+    let round = app.store.round(&slug).await?;
+    let at = app.today().and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+    let parts = match name {
+        "monthly" => {
+            let facts = app.store.round_facts_without_answers(&slug).await?;
+            foi_analysis::reports::monthly(&facts, at, &round.name, Calendar::uk())?
+        }
+        "commissioning" => {
+            let facts = app.store.round_facts(&slug).await?;
+            foi_analysis::reports::commissioning(&facts, &codebook(&round)?, at, &round.name)?
+        }
+        _ => return Err(Error::NotFound(format!("no report {name}: monthly or commissioning"))),
+    };
+    let (bytes, mime) = match ext {
+        "csv" => {
+            let first =
+                parts.first().map(|(_, s)| &s.table).ok_or_else(|| Error::Internal("an empty report".into()))?;
+            (
+                foi_analysis::render::render(first, foi_analysis::render::Format::Csv)?.into_bytes(),
+                "text/csv; charset=utf-8",
+            )
+        }
+        "xlsx" => {
+            let tables: Vec<&foi_analysis::Table> = parts.iter().map(|(_, s)| &s.table).collect();
+            (
+                foi_analysis::xlsx::workbook(&tables)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        }
+        "html" => {
+            let sections: Vec<Section> = parts.into_iter().map(|(_, s)| s).collect();
+            (foi_analysis::html::report(&round.name, &sections).into_bytes(), "text/html; charset=utf-8")
+        }
+        _ => return Err(Error::NotFound(format!("no format {ext}: csv, xlsx or html"))),
+    };
+    Ok(download(bytes, mime, &format!("{slug}-{name}.{ext}")))
+}
+
+/// A file to save, never to show: its type as given, not sniffed, under a strict policy.
+fn download(bytes: Vec<u8>, mime: &str, filename: &str) -> Response {
+    let safe: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn codebook(round: &Round) -> Result<Codebook> {
+    Ok(Codebook::from_toml(&round.codebook)?)
+}
+
+async fn round_of(app: &App, r: &Request) -> Result<Round> {
+    app.store
+        .rounds()
+        .await?
+        .into_iter()
+        .find(|x| x.id == r.round_id)
+        .ok_or_else(|| Error::NotFound(format!("request {} has no round", r.reference)))
+}
+
+// ---- a request: thread, log, state ----
+
+pub async fn request(
+    State(app): State<App>,
+    s: Signed,
+    Path(reference): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Html<String>> {
+    let r = app.store.request(&reference).await?;
+    let round = round_of(&app, &r).await?;
+    let status = foi_mailer::round::status_of(&app.store, &r, app.today()).await?;
+    let incoming: HashMap<i64, foi_store::IncomingMessage> = app
+        .store
+        .incoming_messages(&MessageFilter { request: Some(reference.clone()), ..Default::default() })
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let mut thread = Vec::new();
+    for m in app.store.messages_of_request(r.id).await? {
+        let inc = incoming.get(&m.id);
+        let (text, texts) = if inc.is_some() { app.store.message_texts(m.id).await? } else { (None, Vec::new()) };
+        let attachments: Vec<Value> = inc
+            .map(|i| {
+                i.attachments
+                    .iter()
+                    .zip(texts.iter())
+                    .enumerate()
+                    .map(|(n, (a, (name, t)))| {
+                        json!({
+                            "index": n,
+                            "name": name.clone().or_else(|| a.filename.clone()).unwrap_or_else(|| "(no name)".into()),
+                            "content_type": a.content_type, "size": a.size, "extraction": a.extraction,
+                            "error": a.extraction_error, "text": t,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        thread.push(json!({
+            "id": m.id,
+            "direction": m.direction,
+            "what": if m.direction == "incoming" { "reply".to_string() } else { label(&m.kind) },
+            "date": date(m.date),
+            "from": m.from_addr,
+            "subject": m.subject,
+            "class": inc.map(|i| label(&i.class)),
+            "evidence": inc.and_then(|i| i.class_evidence.clone()),
+            "outbox": m.outbox_state.as_deref().map(label),
+            "text": text,
+            "attachments": attachments,
+        }));
+    }
+    let events: Vec<Value> = app
+        .store
+        .request_events(r.id)
+        .await?
+        .iter()
+        .map(|e| {
+            json!({
+                "at": date(Some(e.at)), "on": e.on.to_string(),
+                "from": e.from.map(|f| label(f.name())).unwrap_or_default(), "to": label(e.to.name()),
+                "actor": e.actor.to_stored(), "reason": e.reason,
+            })
+        })
+        .collect();
+    let states: Vec<Value> = RequestState::ALL
+        .iter()
+        .filter(|st| r.state.can_move_to(**st))
+        .map(|st| json!({"value": st.name(), "label": label(st.name())}))
+        .collect();
+    let data = json!({
+        "reference": r.reference, "body": r.body.name, "kind": r.body.kind.label(),
+        "round": round.name, "round_slug": round.slug, "state": label(r.state.name()),
+        "due": status.due.map(|d| d.to_string()),
+        "overdue": (status.working_days_overdue > 0).then_some(status.working_days_overdue),
+        "thread": thread, "events": events, "states": states,
+        "may_move": auth::may(s.user.role, Action::Officer) && !states.is_empty(),
+        "flash": done_message(d.done.as_deref()),
+    });
+    page(&app, &s, "request", &format!("Request {} · {}", r.reference, r.body.name), data).await
+}
+
+#[derive(Deserialize)]
+pub struct Move {
+    #[serde(default)]
+    csrf: String,
+    state: String,
+    reason: String,
+}
+
+pub async fn move_request(
+    State(app): State<App>,
+    s: Signed,
+    Path(reference): Path<String>,
+    Form(f): Form<Move>,
+) -> Result<Response> {
+    s.check_form(Action::Officer, &f.csrf)?;
+    let r = app.store.request(&reference).await?;
+    let to = RequestState::from_name(&f.state).ok_or_else(|| Error::BadRequest(format!("no state {}", f.state)))?;
+    let actor = Actor::Person(s.user.username.clone());
+    app.store.move_request(r.id, to, &actor, Some(f.reason.trim()), app.today(), None).await?;
+    Ok(Redirect::to(&format!("/requests/{reference}?done=moved")).into_response())
+}
+
+pub async fn attachment(State(app): State<App>, _s: Signed, Path((id, index)): Path<(i64, usize)>) -> Result<Response> {
+    let found = app.store.incoming_messages(&MessageFilter { ids: Some(vec![id]), ..Default::default() }).await?;
+    let m = found.into_iter().next().ok_or_else(|| Error::NotFound(format!("no message {id}")))?;
+    let info =
+        m.attachments.get(index).ok_or_else(|| Error::NotFound(format!("message {id} has no attachment {index}")))?;
+    let bytes = app
+        .store
+        .attachment_contents(id)
+        .await?
+        .into_iter()
+        .nth(index)
+        .ok_or_else(|| Error::NotFound(format!("message {id} has no attachment {index}")))?;
+    let name = info.filename.clone().unwrap_or_else(|| format!("attachment-{id}-{index}"));
+    // Whatever it claims to be, it is served as bytes to save.
+    Ok(download(bytes, "application/octet-stream", &name))
+}
+
+pub async fn raw_message(State(app): State<App>, _s: Signed, Path(id): Path<i64>) -> Result<Response> {
+    let raw = app.store.message_raw(id).await?;
+    Ok(download(raw, "application/octet-stream", &format!("message-{id}.eml")))
+}
+
+// ---- triage ----
+
+#[derive(Deserialize, Default)]
+pub struct TriageQuery {
+    q: Option<String>,
+    done: Option<String>,
+}
+
+pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQuery>) -> Result<Html<String>> {
+    let msgs = app.store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?;
+    let mut messages = Vec::new();
+    for m in msgs.iter().take(100) {
+        let (text, _) = app.store.message_texts(m.id).await?;
+        messages.push(json!({
+            "id": m.id, "date": date(m.date), "class": label(&m.class),
+            "from": m.from.clone().unwrap_or_default(), "subject": m.subject.clone().unwrap_or_default(),
+            "text": text.map(|t| t.chars().take(3000).collect::<String>()),
+        }));
+    }
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+    let mut found = Vec::new();
+    if let Some(needle) = &search {
+        'rounds: for round in app.store.rounds().await? {
+            for r in app.store.requests(&round.slug).await? {
+                if r.body.name.to_lowercase().contains(needle) || r.reference == *needle {
+                    found.push(json!({"reference": r.reference, "body": r.body.name, "round": round.name, "state": label(r.state.name())}));
+                    if found.len() >= 50 {
+                        break 'rounds;
+                    }
+                }
+            }
+        }
+    }
+    let pick = (found.len() == 1).then(|| found[0]["reference"].clone());
+    let data = json!({
+        "messages": messages, "q": q.q.unwrap_or_default(), "found": found, "pick": pick,
+        "may_triage": auth::may(s.user.role, Action::Triage), "flash": done_message(q.done.as_deref()),
+    });
+    page(&app, &s, "triage", &format!("Triage: {} messages", msgs.len()), data).await
+}
+
+#[derive(Deserialize)]
+pub struct Assign {
+    #[serde(default)]
+    csrf: String,
+    reference: String,
+}
+
+pub async fn assign(State(app): State<App>, s: Signed, Path(id): Path<i64>, Form(f): Form<Assign>) -> Result<Response> {
+    s.check_form(Action::Triage, &f.csrf)?;
+    foi_inbox::triage::assign(&app.store, id, f.reference.trim(), app.today()).await?;
+    Ok(Redirect::to("/triage?done=assigned").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Dismiss {
+    #[serde(default)]
+    csrf: String,
+    reason: String,
+}
+
+pub async fn dismiss(
+    State(app): State<App>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<Dismiss>,
+) -> Result<Response> {
+    s.check_form(Action::Triage, &f.csrf)?;
+    if f.reason.trim().is_empty() {
+        return Err(Error::BadRequest("say why the message is dismissed".into()));
+    }
+    app.store.dismiss_message(id, &format!("{} (by {})", f.reason.trim(), s.user.username)).await?;
+    Ok(Redirect::to("/triage?done=dismissed").into_response())
+}
+
+// ---- tagging ----
+
+/// The next request of the round with an answer and no coded question, after `reference`.
+async fn next_untagged(app: &App, round: &Round, reference: &str) -> Result<Option<String>> {
+    let facts = app.store.round_facts(&round.slug).await?;
+    let answered = |f: &foi_store::RequestFacts| {
+        f.answers.is_empty()
+            && f.replies
+                .iter()
+                .any(|r| matches!(r.class, foi_core::MessageClass::AnswerFull | foi_core::MessageClass::AnswerPartial))
+    };
+    let pos = facts.iter().position(|f| f.request.reference == reference).unwrap_or(0);
+    Ok(facts
+        .iter()
+        .skip(pos + 1)
+        .chain(facts.iter().take(pos))
+        .find(|f| answered(f))
+        .map(|f| f.request.reference.clone()))
+}
+
+pub async fn tag_form(
+    State(app): State<App>,
+    s: Signed,
+    Path(reference): Path<String>,
+    Query(d): Query<Done>,
+) -> Result<Html<String>> {
+    let r = app.store.request(&reference).await?;
+    let round = round_of(&app, &r).await?;
+    let book = codebook(&round)?;
+    let tags = app
+        .store
+        .tags(&TagFilter { reference: Some(reference.clone()), suggestions: true, ..Default::default() })
+        .await?;
+    let current = |q: &str| {
+        tags.iter()
+            .filter(|t| t.question == q && t.status == "confirmed" && t.superseded_at.is_none())
+            .max_by_key(|t| (t.created_at, t.id))
+    };
+    let suggestion = |q: &str| {
+        tags.iter()
+            .filter(|t| t.question == q && t.status == "suggested" && t.superseded_at.is_none())
+            .max_by_key(|t| (t.created_at, t.id))
+    };
+    let questions: Vec<Value> = book
+        .questions_for(r.body.kind)
+        .into_iter()
+        .map(|q| {
+            let cur = current(&q.id);
+            let sug = suggestion(&q.id);
+            let chosen = cur.map(|t| t.answer.as_str()).or(sug.map(|t| t.answer.as_str()));
+            let options: Vec<Value> = match &q.answer {
+                AnswerType::YesNo => ["yes", "no", "in_development", "not_held", "unclear"]
+                    .iter()
+                    .map(|o| json!({"value": o, "label": label(o), "selected": chosen == Some(*o)}))
+                    .collect(),
+                AnswerType::Choice(list) => list
+                    .iter()
+                    .map(|o| json!({"value": o, "label": o, "selected": chosen == Some(o.as_str())}))
+                    .chain(
+                        ["not_held", "unclear"]
+                            .iter()
+                            .map(|o| json!({"value": o, "label": label(o), "selected": chosen == Some(*o)})),
+                    )
+                    .collect(),
+                AnswerType::Number | AnswerType::Text => Vec::new(),
+            };
+            json!({
+                "id": q.id, "short": q.short, "text": q.text,
+                "current": cur.map(|t| label(&t.answer)),
+                "suggestion": sug.map(|t| json!({"answer": t.answer, "evidence": t.quote})),
+                "options": options,
+                "quote": cur.and_then(|t| t.quote.clone()).or_else(|| sug.and_then(|t| t.quote.clone())),
+            })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    let incoming =
+        app.store.incoming_messages(&MessageFilter { request: Some(reference.clone()), ..Default::default() }).await?;
+    for m in incoming
+        .iter()
+        .filter(|m| matches!(m.class.as_str(), "answer_full" | "answer_partial" | "refusal" | "not_held"))
+    {
+        let (text, atts) = app.store.message_texts(m.id).await?;
+        replies.push(json!({
+            "date": date(m.date), "class": label(&m.class), "text": text,
+            "attachments": atts.into_iter().filter_map(|(n, t)| t.map(|t| json!({"name": n.unwrap_or_default(), "text": t}))).collect::<Vec<_>>(),
+        }));
+    }
+    let data = json!({
+        "reference": r.reference, "body": r.body.name, "kind": r.body.kind.label(),
+        "questions": questions, "replies": replies,
+        "next": next_untagged(&app, &round, &reference).await?,
+        "may_tag": auth::may(s.user.role, Action::Tag),
+        "flash": done_message(d.done.as_deref()),
+    });
+    page(&app, &s, "tag", &format!("Tag {} · {}", r.reference, r.body.name), data).await
+}
+
+#[derive(Deserialize)]
+pub struct TagForm {
+    #[serde(default)]
+    csrf: String,
+    question: String,
+    answer: String,
+    quote: Option<String>,
+    then: Option<String>,
+}
+
+pub async fn tag(
+    State(app): State<App>,
+    s: Signed,
+    Path(reference): Path<String>,
+    Form(f): Form<TagForm>,
+) -> Result<Response> {
+    s.check_form(Action::Tag, &f.csrf)?;
+    let r = app.store.request(&reference).await?;
+    let round = round_of(&app, &r).await?;
+    let book = codebook(&round)?;
+    let answer = book.stored_answer(r.body.kind, &f.question, &f.answer)?;
+    app.store
+        .set_tags(&[NewTag {
+            reference: reference.clone(),
+            question: f.question,
+            answer,
+            quote: f.quote.filter(|q| !q.trim().is_empty()),
+            note: None,
+            tagger: Actor::Person(s.user.username.clone()),
+            suggested: false,
+            source: "web".into(),
+            message_id: None,
+        }])
+        .await?;
+    let to = match f.then.as_deref() {
+        Some("next") => match next_untagged(&app, &round, &reference).await? {
+            Some(next) => format!("/requests/{next}/tag?done=tagged"),
+            None => format!("/rounds/{}?done=tagged", round.slug),
+        },
+        _ => format!("/requests/{reference}/tag?done=tagged"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+// ---- bodies ----
+
+#[derive(Deserialize, Default)]
+pub struct BodiesQuery {
+    q: Option<String>,
+    done: Option<String>,
+}
+
+async fn bodies_page(
+    app: &App,
+    s: &Signed,
+    q: Option<String>,
+    flash: Option<&str>,
+    report: Option<String>,
+) -> Result<Html<String>> {
+    let search = q.clone().filter(|s| !s.trim().is_empty());
+    let total = app.store.list_bodies(&BodyFilter::default()).await?.len();
+    let found = app.store.list_bodies(&BodyFilter { search: search.clone(), ..Default::default() }).await?;
+    let bodies: Vec<Value> = found
+        .iter()
+        .take(500)
+        .map(|b| json!({"code": b.code, "name": b.name, "kind": b.kind.label(), "region": b.region, "email": b.foi_email}))
+        .collect();
+    let data = json!({
+        "shown": bodies.len(), "bodies": bodies, "total": total, "q": q.unwrap_or_default(),
+        "may_edit": auth::may(s.user.role, Action::Admin), "flash": flash, "report": report,
+    });
+    page(app, s, "bodies", "Bodies", data).await
+}
+
+pub async fn bodies(State(app): State<App>, s: Signed, Query(q): Query<BodiesQuery>) -> Result<Html<String>> {
+    bodies_page(&app, &s, q.q, done_message(q.done.as_deref()), None).await
+}
+
+#[derive(Deserialize)]
+pub struct EditBody {
+    #[serde(default)]
+    csrf: String,
+    email: String,
+}
+
+pub async fn edit_body(
+    State(app): State<App>,
+    s: Signed,
+    Path(code): Path<String>,
+    Form(f): Form<EditBody>,
+) -> Result<Response> {
+    s.check_form(Action::Admin, &f.csrf)?;
+    let update = BodyUpdate { foi_email: Some(f.email.trim().to_string()), ..Default::default() };
+    app.store.update_body(&code, &update, &format!("web:{}", s.user.username)).await?;
+    Ok(Redirect::to(&format!("/bodies?q={code}&done=saved")).into_response())
+}
+
+pub async fn import_bodies(
+    State(app): State<App>,
+    s: Signed,
+    Query(c): Query<CsrfOnly>,
+    mut form: Multipart,
+) -> Result<Response> {
+    s.check_form(Action::Admin, &c.csrf)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(|e| Error::BadRequest(format!("the upload: {e}")))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("upload.csv").to_string();
+            let bytes = field.bytes().await.map_err(|e| Error::BadRequest(format!("the upload: {e}")))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| Error::BadRequest("choose a CSV file to import".into()))?;
+    let read = registry::read_bodies(&bytes, None);
+    let report = if read.errors.is_empty() {
+        let sum =
+            app.store.import_bodies(&read.rows, &format!("web import {name} by {}", s.user.username), false).await?;
+        format!("{name}: {} added, {} updated, {} unchanged", sum.added.len(), sum.updated.len(), sum.unchanged)
+    } else {
+        let mut lines: Vec<String> = read.errors.iter().map(|e| e.located(&name)).collect();
+        lines.push(format!("{name}: {} errors; nothing was imported", read.errors.len()));
+        lines.join("\n")
+    };
+    let status = if read.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok((status, bodies_page(&app, &s, None, None, Some(report)).await?).into_response())
+}

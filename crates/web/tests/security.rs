@@ -1,0 +1,200 @@
+//! Replies are hostile input and every route checks who is asking: the web UI's safety
+//! rules, on both backends, through the router itself.
+
+#![allow(clippy::unwrap_used)]
+
+mod fixture;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use foi_store::TagFilter;
+use foi_store::testing::each_backend;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Client {
+    router: axum::Router,
+    cookie: Option<String>,
+}
+
+struct Got {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn header(&self, name: header::HeaderName) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+}
+
+impl Client {
+    async fn send(&self, method: &str, uri: &str, form: Option<&str>, origin: Option<&str>) -> Got {
+        let mut b = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:8080");
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        let req = match form {
+            Some(f) => {
+                b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(f.to_string()))
+            }
+            None => b.body(Body::empty()),
+        }
+        .unwrap();
+        let r = self.router.clone().oneshot(req).await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Got { status, headers, body }
+    }
+
+    async fn get(&self, uri: &str) -> Got {
+        self.send("GET", uri, None, None).await
+    }
+
+    async fn post(&self, uri: &str, form: &str) -> Got {
+        self.send("POST", uri, Some(form), None).await
+    }
+
+    async fn sign_in(router: &axum::Router, user: &str) -> Client {
+        let anon = Client { router: router.clone(), cookie: None };
+        let r = anon.post("/signin", &format!("username={user}&password={}", fixture::PASSWORD)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{user} signs in: {}", r.text());
+        let cookie = r.header(header::SET_COOKIE);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        Client { router: router.clone(), cookie: Some(cookie.split(';').next().unwrap().to_string()) }
+    }
+
+    /// The CSRF token in a page's forms.
+    async fn csrf(&self, uri: &str) -> String {
+        let page = self.get(uri).await.text();
+        let at = page.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no form on {uri}: {page}"));
+        page[at + 19..].split('"').next().unwrap().to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_inert_and_every_route_checks_role_and_form() {
+    each_backend(|store| async move {
+        let fx = fixture::build(&store).await;
+        let mut app = foi_web::App::new(store.clone()).unwrap();
+        app.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 2);
+        let router = foi_web::router(app);
+
+        // Nobody signed in: every page sends the browser to sign in; a wrong password fails
+        // the same way whether or not the user exists; a form from another site is refused.
+        let anon = Client { router: router.clone(), cookie: None };
+        for uri in ["/", "/rounds/cpc", &format!("/requests/{}", fx.hostile), "/triage", "/bodies"] {
+            let r = anon.get(uri).await;
+            assert_eq!((r.status, r.header(header::LOCATION)), (StatusCode::SEE_OTHER, "/signin".into()), "{uri}");
+        }
+        let wrong = anon.post("/signin", "username=ana&password=nope-nope").await;
+        let nobody = anon.post("/signin", "username=nobody&password=nope-nope").await;
+        assert_eq!((wrong.status, nobody.status), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+        assert!(
+            wrong.text().contains("Wrong user name or password")
+                && nobody.text().contains("Wrong user name or password")
+        );
+        let forged = anon
+            .send(
+                "POST",
+                "/signin",
+                Some(&format!("username=ana&password={}", fixture::PASSWORD)),
+                Some("https://evil.example"),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+        // The hostile reply is shown as text: no script, no handler, nothing that runs.
+        let viewer = Client::sign_in(&router, "vic").await;
+        let page = viewer.get(&format!("/requests/{}", fx.hostile)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        assert!(html.contains("We do not hold this information"), "the reply's text is shown");
+        for bad in ["<script", "onerror", "<img src=x"] {
+            assert!(!html.contains(bad), "{bad} reached the page");
+        }
+        let csp = page.header(header::CONTENT_SECURITY_POLICY);
+        assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+        assert_eq!(page.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+
+        // The attachment named like a web page is only ever a download.
+        let link = html
+            .split("href=\"/messages/")
+            .skip(1)
+            .map(|l| l.split('"').next().unwrap())
+            .find(|l| l.contains("/attachments/"))
+            .expect("an attachment link");
+        assert!(link.contains("/attachments/0"), "{link}");
+        let file = viewer.get(&format!("/messages/{link}")).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(file.header(header::CONTENT_TYPE), "application/octet-stream");
+        assert!(file.header(header::CONTENT_DISPOSITION).starts_with("attachment; filename=\"response.html\""));
+        assert_eq!(file.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert!(file.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'none'"));
+        assert!(file.text().contains("attachment-script"), "the original bytes, kept whole");
+
+        // A viewer cannot tag (even with a good form token), move a request, or triage.
+        let tag_form = format!("/requests/{}/tag", fx.suggested);
+        let csrf = viewer.csrf("/bodies").await.to_string();
+        let r = viewer.post(&tag_form, &format!("csrf={csrf}&question=strategy&answer=yes")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+        let r = viewer
+            .post(&format!("/requests/{}/state", fx.hostile), &format!("csrf={csrf}&state=closed&reason=x"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = viewer.post(&format!("/triage/{}/dismiss", fx.triage_id), &format!("csrf={csrf}&reason=spam")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let confirmed = || async {
+            store
+                .tags(&TagFilter { reference: Some(fx.suggested.clone()), ..Default::default() })
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.status == "confirmed")
+                .count()
+        };
+        assert_eq!(confirmed().await, 0, "nothing was tagged");
+
+        // An analyst's form without its token, or with another session's, is refused; with
+        // its own it is saved under the analyst's name.
+        let analyst = Client::sign_in(&router, "ana").await;
+        let r = analyst.post(&tag_form, "question=strategy&answer=yes").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no token");
+        let r = analyst.post(&tag_form, &format!("csrf={csrf}&question=strategy&answer=yes")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "the viewer's token");
+        assert_eq!(confirmed().await, 0);
+        let own = analyst.csrf(&tag_form).await;
+        let r =
+            analyst.post(&tag_form, &format!("csrf={own}&question=strategy&answer=Yes&quote=We+have+a+strategy")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let tags =
+            store.tags(&TagFilter { reference: Some(fx.suggested.clone()), ..Default::default() }).await.unwrap();
+        let t = tags.iter().find(|t| t.status == "confirmed").unwrap();
+        assert_eq!((t.question.as_str(), t.answer.as_str(), t.tagger.as_str()), ("strategy", "yes", "person:ana"));
+        // A bad answer is refused, naming the question.
+        let r = analyst.post(&tag_form, &format!("csrf={own}&question=strategy&answer=perhaps")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.text().contains("strategy"), "{}", r.text());
+        // An analyst is not an officer, nor an admin.
+        let r = analyst
+            .post(&format!("/requests/{}/state", fx.hostile), &format!("csrf={own}&state=closed&reason=x"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = analyst.post("/bodies/S000001", &format!("csrf={own}&email=x@y.example")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // Signing out ends the session: the old cookie no longer works.
+        let r = analyst.post("/signout", &format!("csrf={own}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(analyst.get("/").await.status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
