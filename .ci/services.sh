@@ -88,3 +88,14 @@ ensure_extractors() {
   command -v pdftotext >/dev/null || { echo "Extractors: pdftotext is missing after the install" >&2; return 1; }
   echo "== Extractors: $(pdftotext -v 2>&1 | head -n 1)"
 }
+
+# Debian's Chromium and ChromeDriver for the web UI's browser tests (the tests start their
+# own chromedriver on a free loopback port and a headless Chromium through it).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "== Browser: installing chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+  command -v chromedriver >/dev/null || { echo "Browser: chromedriver is missing after the install" >&2; return 1; }
+  echo "== Browser: $(chromium --version 2>/dev/null | head -n 1); $(chromedriver --version | head -n 1)"
+}
