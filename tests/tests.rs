@@ -10,4 +10,5 @@ mod demo;
 mod inbox;
 mod send;
 mod tidy;
+mod users;
 mod util;

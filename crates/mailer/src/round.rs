@@ -176,20 +176,27 @@ pub struct Status {
     pub chasers_sent: i32,
 }
 
-/// The deadline status of every request of a round on `today`.
+/// The deadline status of every request of a round on `today` (their event logs read in
+/// one query).
 pub async fn status(store: &Store, slug: &str, today: NaiveDate) -> Result<Vec<Status>> {
+    let mut events = store.round_events(slug).await?;
     let mut out = Vec::new();
     for r in store.requests(slug).await? {
-        out.push(status_of(store, &r, today).await?);
+        let e = events.remove(&r.id).unwrap_or_default();
+        out.push(status_with(&r, &e, today)?);
     }
     Ok(out)
 }
 
 /// The deadline status of one request on `today`.
 pub async fn status_of(store: &Store, r: &Request, today: NaiveDate) -> Result<Status> {
+    status_with(r, &store.request_events(r.id).await?, today)
+}
+
+/// The deadline status of a request with its event log on `today`.
+pub fn status_with(r: &Request, events: &[foi_core::RequestEvent], today: NaiveDate) -> Result<Status> {
     let cal = Calendar::uk();
-    let events = store.request_events(r.id).await?;
-    let clock = clock_from_events(&events);
+    let clock = clock_from_events(events);
     // An internal review has its own 20 working days, from the day it was asked for.
     let review = (r.state == RequestState::InternalReviewRequested)
         .then(|| events.iter().rev().find(|e| e.to == RequestState::InternalReviewRequested))

@@ -8,7 +8,7 @@ use foi_core::{Actor, MessageClass, Named, RequestState};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -172,6 +172,16 @@ impl Store {
     }
 
     /// Incoming messages, oldest first.
+    /// How many incoming messages wait in triage (no request, not dismissed).
+    pub async fn triage_count(&self) -> Result<u64> {
+        Ok(message::Entity::find()
+            .filter(message::Column::Direction.eq("incoming"))
+            .filter(message::Column::RequestId.is_null())
+            .filter(message::Column::TriageNote.is_null())
+            .count(&self.db)
+            .await?)
+    }
+
     pub async fn incoming_messages(&self, filter: &MessageFilter) -> Result<Vec<IncomingMessage>> {
         let mut cond = Condition::all().add(message::Column::Direction.eq("incoming"));
         if let Some(reference) = &filter.request {
@@ -190,8 +200,18 @@ impl Store {
             cond = cond.add(message::Column::Id.is_in(ids.iter().copied()));
         }
         let msgs = message::Entity::find().filter(cond).order_by_asc(message::Column::Id).all(&self.db).await?;
-        let refs: HashMap<i32, String> =
-            request::Entity::find().all(&self.db).await?.into_iter().map(|r| (r.id, r.reference)).collect();
+        // The references of just these messages' requests.
+        let mut wanted: Vec<i32> = msgs.iter().filter_map(|m| m.request_id).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut refs: HashMap<i32, String> = HashMap::new();
+        for chunk in wanted.chunks(500) {
+            for r in
+                request::Entity::find().filter(request::Column::Id.is_in(chunk.iter().copied())).all(&self.db).await?
+            {
+                refs.insert(r.id, r.reference);
+            }
+        }
         let mut out = Vec::with_capacity(msgs.len());
         for m in msgs {
             let atts = attachment::Entity::find()

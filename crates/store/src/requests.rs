@@ -446,8 +446,19 @@ impl Store {
             .order_by_asc(request::Column::Id)
             .all(&self.db)
             .await?;
-        let bodies: HashMap<i32, body::Model> =
-            body::Entity::find().all(&self.db).await?.into_iter().map(|b| (b.id, b)).collect();
+        // Only the round's bodies (the registry may hold tens of thousands).
+        let of_round = sea_orm::sea_query::Query::select()
+            .column(request::Column::BodyId)
+            .from(request::Entity)
+            .and_where(request::Column::RoundId.eq(round.id))
+            .to_owned();
+        let bodies: HashMap<i32, body::Model> = body::Entity::find()
+            .filter(body::Column::Id.in_subquery(of_round))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b))
+            .collect();
         let mut out = Vec::with_capacity(reqs.len());
         for r in reqs {
             let b = bodies
@@ -535,6 +546,33 @@ impl Store {
             .into_iter()
             .map(to_event)
             .collect()
+    }
+
+    /// The event logs of every request of a round, by request id, each oldest first (one
+    /// query, for pages that show a whole round's deadlines).
+    pub async fn round_events(&self, round_slug: &str) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
+        let round = self.round(round_slug).await?;
+        let ids = sea_orm::sea_query::Query::select()
+            .column(request::Column::Id)
+            .from(request::Entity)
+            .and_where(request::Column::RoundId.eq(round.id))
+            .to_owned();
+        let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
+        for m in request_event::Entity::find()
+            .filter(request_event::Column::RequestId.in_subquery(ids))
+            .order_by_asc(request_event::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            let id = m.request_id;
+            out.entry(id).or_default().push(to_event(m)?);
+        }
+        Ok(out)
+    }
+
+    /// The round with this id.
+    pub async fn round_by_id(&self, id: i32) -> Result<Round> {
+        round::Entity::find_by_id(id).one(&self.db).await?.map(to_round).ok_or_else(|| not_found("round", id))
     }
 
     /// Stores a message, its raw bytes and its attachments in one transaction. A message

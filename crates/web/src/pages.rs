@@ -26,8 +26,8 @@ fn label(s: &str) -> String {
     s.replace('_', " ")
 }
 
-async fn triage_count(app: &App) -> Result<usize> {
-    Ok(app.store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?.len())
+async fn triage_count(app: &App) -> Result<u64> {
+    Ok(app.store.triage_count().await?)
 }
 
 /// A page for the signed-in user: the template's data plus the layout's.
@@ -210,8 +210,13 @@ pub async fn round(
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>> {
     let round = app.store.round(&slug).await?;
-    let statuses = foi_mailer::round::status(&app.store, &slug, app.today()).await?;
     let requests = app.store.requests(&slug).await?;
+    let mut events = app.store.round_events(&slug).await?;
+    let today = app.today();
+    let statuses = requests
+        .iter()
+        .map(|r| foi_mailer::round::status_with(r, &events.remove(&r.id).unwrap_or_default(), today))
+        .collect::<Result<Vec<_>, _>>()?;
     let kinds: HashMap<&str, &'static str> =
         requests.iter().map(|r| (r.reference.as_str(), r.body.kind.label())).collect();
     let want_state = q.state.as_deref().filter(|s| !s.is_empty());
@@ -337,12 +342,7 @@ fn codebook(round: &Round) -> Result<Codebook> {
 }
 
 async fn round_of(app: &App, r: &Request) -> Result<Round> {
-    app.store
-        .rounds()
-        .await?
-        .into_iter()
-        .find(|x| x.id == r.round_id)
-        .ok_or_else(|| Error::NotFound(format!("request {} has no round", r.reference)))
+    Ok(app.store.round_by_id(r.round_id).await?)
 }
 
 // ---- a request: thread, log, state ----
@@ -355,7 +355,8 @@ pub async fn request(
 ) -> Result<Html<String>> {
     let r = app.store.request(&reference).await?;
     let round = round_of(&app, &r).await?;
-    let status = foi_mailer::round::status_of(&app.store, &r, app.today()).await?;
+    let log = app.store.request_events(r.id).await?;
+    let status = foi_mailer::round::status_with(&r, &log, app.today())?;
     let incoming: HashMap<i64, foi_store::IncomingMessage> = app
         .store
         .incoming_messages(&MessageFilter { request: Some(reference.clone()), ..Default::default() })
@@ -398,10 +399,7 @@ pub async fn request(
             "attachments": attachments,
         }));
     }
-    let events: Vec<Value> = app
-        .store
-        .request_events(r.id)
-        .await?
+    let events: Vec<Value> = log
         .iter()
         .map(|e| {
             json!({

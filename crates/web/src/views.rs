@@ -65,7 +65,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
 }
 
 /// The signed-in user as the layout shows them.
-pub fn me(s: &crate::auth::Signed, triage: usize) -> Value {
+pub fn me(s: &crate::auth::Signed, triage: u64) -> Value {
     json!({
         "name": s.user.display_name.clone().unwrap_or_else(|| s.user.username.clone()),
         "role": crate::auth::role_label(s.user.role),

@@ -132,7 +132,12 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
     // Triage: assign the waiting message to its request.
     c.goto(&format!("{base}/triage")).await.unwrap();
     let form = format!("#m{} form[action$=assign]", fx.triage_id);
-    c.find(Locator::Css(&format!("{form} input[name=reference]"))).await.unwrap().send_keys(&fx.triage_for).await.unwrap();
+    c.find(Locator::Css(&format!("{form} input[name=reference]")))
+        .await
+        .unwrap()
+        .send_keys(&fx.triage_for)
+        .await
+        .unwrap();
     shot(&c, "triage").await;
     c.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
     assert_eq!(text(&c, "#flash").await, "Message assigned.");
@@ -156,7 +161,10 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
 
     // The request page shows the assigned reply in its thread.
     c.goto(&format!("{base}/requests/{}", fx.triage_for)).await.unwrap();
-    assert!(c.source().await.unwrap().contains("children&#x27;s hospice") || c.source().await.unwrap().contains("children's hospice"));
+    assert!(
+        c.source().await.unwrap().contains("children&#x27;s hospice")
+            || c.source().await.unwrap().contains("children's hospice")
+    );
     shot(&c, "request").await;
 
     // The response-rate table counts the answer that was in triage.

@@ -198,3 +198,41 @@ async fn replies_are_inert_and_every_route_checks_role_and_form() {
     })
     .await;
 }
+
+/// An admin imports bodies from a CSV: a bad row is reported by file and line and nothing
+/// is imported; a good file is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_import_reports_bad_rows_by_line_and_imports_nothing() {
+    each_backend(|store| async move {
+        fixture::build(&store).await;
+        let router = foi_web::router(foi_web::App::new(store.clone()).unwrap());
+        let admin = Client::sign_in(&router, "ada").await;
+        let csrf = admin.csrf("/bodies").await;
+        let upload = |csv: &str| {
+            let body = format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"addresses.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--XyZ--\r\n"
+            );
+            Request::builder()
+                .method("POST")
+                .uri(format!("/bodies/import?csrf={csrf}"))
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::COOKIE, admin.cookie.clone().unwrap())
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let r = router
+            .clone()
+            .oneshot(upload("code,name,kind,foi_email\nN1,New Body,icb,foi@new.example\nN2,Bad Body,icb,not-an-address"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let page = String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        assert!(page.contains("addresses.csv:3:") && page.contains("nothing was imported"), "{page}");
+        assert!(store.body("N1").await.is_err(), "nothing imported");
+        let r = router.clone().oneshot(upload("code,name,kind,foi_email\nN1,New Body,icb,foi@new.example")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(store.body("N1").await.unwrap().foi_email.as_deref(), Some("foi@new.example"));
+    })
+    .await;
+}
