@@ -176,10 +176,10 @@ pub struct Status {
     pub chasers_sent: i32,
 }
 
-/// The deadline status of every request of a round on `today` (their event logs read in
+/// The deadline status of every request of a round on `today` (their clock events read in
 /// one query).
 pub async fn status(store: &Store, slug: &str, today: NaiveDate) -> Result<Vec<Status>> {
-    let mut events = store.round_events(slug).await?;
+    let mut events = store.round_clock_events(slug).await?;
     let mut out = Vec::new();
     for r in store.requests(slug).await? {
         let e = events.remove(&r.id).unwrap_or_default();

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use foi_core::{Actor, Named, Request, RequestEvent, RequestState, Round};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::entity::{attachment, attachment_content, body, message, message_raw, request, request_event, round};
@@ -548,24 +548,42 @@ impl Store {
             .collect()
     }
 
-    /// The event logs of every request of a round, by request id, each oldest first (one
-    /// query, for pages that show a whole round's deadlines).
-    pub async fn round_events(&self, round_slug: &str) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
+    /// The events that set the statutory clocks of every request of a round (sending,
+    /// clarification requested and provided, internal review requested), by request id, each
+    /// oldest first: one query, for pages that show a whole round's deadlines.
+    pub async fn round_clock_events(
+        &self,
+        round_slug: &str,
+    ) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
         let round = self.round(round_slug).await?;
-        let ids = sea_orm::sea_query::Query::select()
+        let ids: Vec<i32> = request::Entity::find()
+            .select_only()
             .column(request::Column::Id)
-            .from(request::Entity)
-            .and_where(request::Column::RoundId.eq(round.id))
-            .to_owned();
-        let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
-        for m in request_event::Entity::find()
-            .filter(request_event::Column::RequestId.in_subquery(ids))
-            .order_by_asc(request_event::Column::Id)
+            .filter(request::Column::RoundId.eq(round.id))
+            .into_tuple()
             .all(&self.db)
-            .await?
-        {
-            let id = m.request_id;
-            out.entry(id).or_default().push(to_event(m)?);
+            .await?;
+        let clock = [
+            RequestState::Sent,
+            RequestState::ClarificationRequested,
+            RequestState::ClarificationProvided,
+            RequestState::InternalReviewRequested,
+        ]
+        .map(|s| s.name());
+        let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
+        // By lists of ids (each found through the request_id index), not a subquery that
+        // SQLite answers by scanning every event.
+        for chunk in ids.chunks(500) {
+            for m in request_event::Entity::find()
+                .filter(request_event::Column::RequestId.is_in(chunk.iter().copied()))
+                .filter(request_event::Column::ToState.is_in(clock))
+                .order_by_asc(request_event::Column::Id)
+                .all(&self.db)
+                .await?
+            {
+                let id = m.request_id;
+                out.entry(id).or_default().push(to_event(m)?);
+            }
         }
         Ok(out)
     }

@@ -211,7 +211,7 @@ pub async fn round(
 ) -> Result<Html<String>> {
     let round = app.store.round(&slug).await?;
     let requests = app.store.requests(&slug).await?;
-    let mut events = app.store.round_events(&slug).await?;
+    let mut events = app.store.round_clock_events(&slug).await?;
     let today = app.today();
     let statuses = requests
         .iter()
