@@ -13,16 +13,12 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use foi_analysis::{commissioning, rates};
-use foi_core::{BodyKind, Calendar, Codebook};
+use foi_core::{Calendar, Codebook};
 use foi_store::{BulkRound, Store};
 use foi_testkit::peak_rss_mb;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
-}
 
 async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, runs: usize) {
     let text = std::fs::read_to_string(concat!(
@@ -31,11 +27,7 @@ async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, run
     ))
     .unwrap();
     let book = Codebook::from_toml(&text).unwrap();
-    let questions: Vec<(&str, bool, bool)> = book
-        .questions
-        .iter()
-        .map(|q| (q.id.as_str(), q.applies_to.contains(&BodyKind::Icb), q.applies_to.contains(&BodyKind::Unitary)))
-        .collect();
+    let questions = BulkRound::questions_of(&book);
     let launch = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     let t = Instant::now();
     let written = store
@@ -96,7 +88,7 @@ async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, run
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (requests, tags, runs) = if full {
-        (env_usize("BENCH_REQUESTS", 200_000), env_usize("BENCH_TAGS", 2_000_000), 3)
+        (foi_testkit::env_usize("BENCH_REQUESTS", 200_000), foi_testkit::env_usize("BENCH_TAGS", 2_000_000), 3)
     } else {
         (2_000, 20_000, 1)
     };

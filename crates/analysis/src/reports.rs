@@ -1,6 +1,6 @@
 //! The published reports as named tables, each with the charts its HTML page draws: the
 //! monthly report (`rates`, `series`) and the commissioning report (`bodies`, `shares`), as
-//! `foi report` and the demo write them.
+//! `foi report`, the web UI and the demo write them, and each as one document in a format.
 
 use chrono::{DateTime, Utc};
 use foi_core::{Calendar, Codebook};
@@ -8,6 +8,7 @@ use foi_store::RequestFacts;
 
 use crate::Result;
 use crate::html::{Chart, Section};
+use crate::render::{Format, render};
 
 /// One table of a report, by the name `--table` picks it with.
 pub type Part = (&'static str, Section);
@@ -37,4 +38,23 @@ pub fn commissioning(
         ("bodies", Section { table, charts: vec![] }),
         ("shares", Section { table: shares, charts: vec![Chart::Bars { label: 0, value: 2, filter: None }] }),
     ])
+}
+
+/// Sections of a report as one document: HTML puts the sections with charts first (the
+/// shares before the long table of bodies), Excel gives a sheet per table, CSV holds the
+/// first table only, the terminal and Markdown every table in turn.
+pub fn document(title: &str, sections: &[Section], format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Html => {
+            let (charted, plain): (Vec<Section>, Vec<Section>) =
+                sections.iter().cloned().partition(|s| !s.charts.is_empty());
+            crate::html::report(title, &[charted, plain].concat()).into_bytes()
+        }
+        Format::Xlsx => crate::xlsx::workbook(&sections.iter().map(|s| &s.table).collect::<Vec<_>>())?,
+        Format::Csv => match sections.first() {
+            Some(s) => render(&s.table, Format::Csv)?.into_bytes(),
+            None => Vec::new(),
+        },
+        _ => sections.iter().map(|s| render(&s.table, format)).collect::<Result<Vec<_>>>()?.join("\n").into_bytes(),
+    })
 }

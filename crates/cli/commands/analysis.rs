@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Subcommand};
-use foi_analysis::render::{Format, render};
+use foi_analysis::render::Format;
 use foi_analysis::suggest::{Suggester, suggest_round};
 use foi_core::{Actor, Calendar, Codebook, Request, Round};
 use foi_store::{NewTag, Store, TagFilter};
@@ -363,7 +363,7 @@ impl ReportCmd {
         };
         let cal = Calendar::uk();
         // The report's tables, each with the charts its HTML form draws.
-        use foi_analysis::html::{Chart, Section, report};
+        use foi_analysis::html::{Chart, Section};
         let named: Vec<(&str, Section)> = match &self {
             ReportCmd::Monthly(_) => foi_analysis::reports::monthly(&facts, at, &round.name, cal)?,
             ReportCmd::Agreement { coders, .. } => {
@@ -433,31 +433,12 @@ impl ReportCmd {
                 Some((_, s)) => vec![s],
                 None => bail!("--table {want}: this report's tables are {}", names.join(", ")),
             },
-            // CSV holds one table: the first (the one the report is named for).
-            None if format == Format::Csv => named.into_iter().take(1).map(|(_, s)| s).collect(),
             None => named.into_iter().map(|(_, s)| s).collect(),
         };
-        let bytes: Vec<u8> = match format {
-            Format::Html => {
-                // Charts first: the shares before the long commissioning table.
-                let mut ordered = sections.clone();
-                if matches!(self, ReportCmd::Commissioning(_) | ReportCmd::Compare { .. }) {
-                    ordered.reverse();
-                }
-                report(&round.name, &ordered).into_bytes()
-            }
-            Format::Xlsx => {
-                let tables: Vec<&foi_analysis::Table> = sections.iter().map(|s| &s.table).collect();
-                if args.output.is_none() {
-                    bail!("an Excel workbook is a file: add --output FILE.xlsx");
-                }
-                foi_analysis::xlsx::workbook(&tables)?
-            }
-            _ => {
-                let parts: Vec<String> = sections.iter().map(|s| render(&s.table, format)).collect::<Result<_, _>>()?;
-                parts.join("\n").into_bytes()
-            }
-        };
+        if format == Format::Xlsx && args.output.is_none() {
+            bail!("an Excel workbook is a file: add --output FILE.xlsx");
+        }
+        let bytes = foi_analysis::reports::document(&round.name, &sections, format)?;
         match &args.output {
             Some(path) => {
                 std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;

@@ -55,6 +55,15 @@ pub struct RequestEvent {
     pub message_id: Option<i64>,
 }
 
+/// The states whose events set a request's statutory clocks: sending, clarification
+/// requested and provided ([`clock_from_events`]), and an internal review's own 20 days.
+pub const CLOCK_STATES: [RequestState; 4] = [
+    RequestState::Sent,
+    RequestState::ClarificationRequested,
+    RequestState::ClarificationProvided,
+    RequestState::InternalReviewRequested,
+];
+
 /// The statutory clock of a request, read from its events: it starts when the request is
 /// first sent, stops at each clarification request and starts again at each clarification
 /// provided. None until the request has been sent.

@@ -323,7 +323,7 @@ pub async fn run(demo: &Demo, on: &mut dyn FnMut(Event)) -> Result<Outcome> {
     let facts = store.round_facts(ROUND).await?;
     let mut parts = foi_analysis::reports::monthly(&facts, as_of, name, cal)?;
     let commissioning = foi_analysis::reports::commissioning(&facts, &book, as_of, name)?;
-    // On the page, the commissioning shares (a chart) before the long table of bodies.
+    // The commissioning shares before the long table of bodies, in the workbook as on the page.
     parts.extend(commissioning.into_iter().rev());
     let files = write_reports(&reports, name, &parts)?;
     let table = |n: &str| parts.iter().find(|(p, _)| *p == n).map(|(_, s)| s.table.clone());
@@ -395,15 +395,14 @@ async fn deliver_and_ingest(
 
 /// The HTML report, the Excel workbook (a sheet per table) and a CSV per table.
 fn write_reports(dir: &Path, title: &str, parts: &[(&'static str, Section)]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+    use foi_analysis::render::Format;
     let sections: Vec<Section> = parts.iter().map(|(_, s)| s.clone()).collect();
-    let html = dir.join("report.html");
-    write(&html, foi_analysis::html::report(title, &sections).as_bytes())?;
-    files.push(html);
-    let xlsx = dir.join("report.xlsx");
-    let tables: Vec<&Table> = parts.iter().map(|(_, s)| &s.table).collect();
-    write(&xlsx, &foi_analysis::xlsx::workbook(&tables)?)?;
-    files.push(xlsx);
+    let mut files = Vec::new();
+    for (file, format) in [("report.html", Format::Html), ("report.xlsx", Format::Xlsx)] {
+        let path = dir.join(file);
+        write(&path, &foi_analysis::reports::document(title, &sections, format)?)?;
+        files.push(path);
+    }
     for (name, s) in parts {
         let file = match *name {
             "rates" => "response-rates.csv",

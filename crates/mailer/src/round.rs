@@ -236,12 +236,13 @@ pub struct Chase {
 /// fewer than `max` chasers, and whose last chaser is at least `gap` working days old.
 pub async fn chasers(store: &Store, w: &Writer<'_>, max: i32, gap: i64) -> Result<Vec<Chase>> {
     let cal = Calendar::uk();
+    let mut events = store.round_clock_events(&w.round.slug).await?;
     let mut out = Vec::new();
     for r in store.requests(&w.round.slug).await? {
         if !r.state.awaits_body() || r.chasers_sent >= max {
             continue;
         }
-        let st = status_of(store, &r, w.today).await?;
+        let st = status_with(&r, &events.remove(&r.id).unwrap_or_default(), w.today)?;
         if st.working_days_overdue <= 0 {
             continue;
         }

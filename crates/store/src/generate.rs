@@ -26,6 +26,18 @@ pub struct BulkRound<'a> {
     pub seed: u64,
 }
 
+impl BulkRound<'_> {
+    /// A codebook's questions as [`BulkRound::questions`] takes them: each id, and whether it
+    /// is asked of NHS bodies (ICBs) and of councils (unitary authorities stand for them).
+    pub fn questions_of(book: &foi_core::Codebook) -> Vec<(&str, bool, bool)> {
+        use foi_core::BodyKind;
+        book.questions
+            .iter()
+            .map(|q| (q.id.as_str(), q.applies_to.contains(&BodyKind::Icb), q.applies_to.contains(&BodyKind::Unitary)))
+            .collect()
+    }
+}
+
 struct Rng(u64);
 
 impl Rng {

@@ -563,13 +563,7 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let clock = [
-            RequestState::Sent,
-            RequestState::ClarificationRequested,
-            RequestState::ClarificationProvided,
-            RequestState::InternalReviewRequested,
-        ]
-        .map(|s| s.name());
+        let clock = foi_core::round::CLOCK_STATES.map(|s| s.name());
         let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
         // By lists of ids (each found through the request_id index), not a subquery that
         // SQLite answers by scanning every event.

@@ -15,6 +15,11 @@ pub mod scripted_smtp;
 pub use mail_servers::{MailServers, PASSWORD};
 pub use scripted_smtp::{Behaviour, ScriptedSmtp};
 
+/// A benchmark size from the environment (`BENCH_REQUESTS=200_000`), else `default`.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
 /// This process's peak resident memory (VmHWM) in MB, for the benchmarks' reports; NaN where
 /// /proc is not there.
 pub fn peak_rss_mb() -> f64 {

@@ -15,17 +15,13 @@
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use foi_core::{BodyKind, Codebook, Role};
+use foi_core::{Codebook, Role};
 use foi_store::{BulkRound, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
-}
 
 /// A tiny HTTP/1.1 client on one keep-alive connection: GET, read the whole response.
 struct Conn {
@@ -83,11 +79,7 @@ async fn measure(
     ))
     .unwrap();
     let book = Codebook::from_toml(&text).unwrap();
-    let questions: Vec<(&str, bool, bool)> = book
-        .questions
-        .iter()
-        .map(|q| (q.id.as_str(), q.applies_to.contains(&BodyKind::Icb), q.applies_to.contains(&BodyKind::Unitary)))
-        .collect();
+    let questions = BulkRound::questions_of(&book);
     let t = Instant::now();
     let mut slugs = Vec::new();
     for i in 0..rounds {
@@ -204,15 +196,16 @@ async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (rounds, per_round, clients, seconds) = if full {
         (
-            env_usize("BENCH_ROUNDS", 200),
-            env_usize("BENCH_REQUESTS", 200),
-            env_usize("BENCH_CLIENTS", 50),
-            env_usize("BENCH_SECONDS", 20) as u64,
+            foi_testkit::env_usize("BENCH_ROUNDS", 200),
+            foi_testkit::env_usize("BENCH_REQUESTS", 200),
+            foi_testkit::env_usize("BENCH_CLIENTS", 50),
+            foi_testkit::env_usize("BENCH_SECONDS", 20) as u64,
         )
     } else {
         (3, 20, 4, 1)
     };
-    let interval = Duration::from_millis(env_usize("BENCH_INTERVAL_MS", if full { 1000 } else { 0 }) as u64);
+    let interval =
+        Duration::from_millis(foi_testkit::env_usize("BENCH_INTERVAL_MS", if full { 1000 } else { 0 }) as u64);
     let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite".into());
     println!("web load benchmark: {rounds} rounds of {per_round} requests, {clients} clients, {seconds} s");
     if backends.contains("sqlite") {

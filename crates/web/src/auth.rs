@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use foi_core::Role;
+use foi_core::{Named, Role};
 use foi_store::User;
 use sha2::{Digest, Sha256};
 
@@ -35,6 +35,33 @@ pub fn hash_password(password: &str) -> Result<String> {
 /// Whether `password` matches a stored hash (a malformed hash matches nothing).
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A dummy hash checked when the user does not exist, so that a wrong name takes as long
+/// as a wrong password.
+const NOBODY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Wv8N4kQ6m8ZpyjJf4dFv8m1w2I6s4F4p0V3i6k9l0aE";
+
+/// Whether `password` signs in a user found with this stored hash and disabled flag (None:
+/// no such user, checked against a dummy hash all the same).
+pub fn verify_user(password: &str, user: Option<(&str, bool)>) -> bool {
+    match user {
+        Some((hash, disabled)) => verify_password(password, hash) && !disabled,
+        None => {
+            verify_password(password, NOBODY);
+            false
+        }
+    }
+}
+
+/// A form posted from another site is refused (the session cookie is SameSite=Strict too).
+pub fn same_origin(headers: &HeaderMap) -> Result<()> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    if origin == "null" || origin_host != host {
+        return Err(Error::Csrf);
+    }
+    Ok(())
 }
 
 /// A new random token: 32 bytes as hex.
@@ -98,7 +125,7 @@ impl Signed {
         if may(self.user.role, action) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("{} ({}) may not do that", self.user.username, role_label(self.user.role))))
+            Err(Error::Forbidden(format!("{} ({}) may not do that", self.user.username, self.user.role.name())))
         }
     }
 
@@ -109,16 +136,6 @@ impl Signed {
             return Err(Error::Csrf);
         }
         self.require(action)
-    }
-}
-
-/// A role as the pages name it.
-pub fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Officer => "officer",
-        Role::Analyst => "analyst",
-        Role::Viewer => "viewer",
     }
 }
 
@@ -155,6 +172,9 @@ mod tests {
         assert!(!verify_password("correct horse", "not a hash"));
         assert_ne!(hash_password("correct horse").unwrap_or_default(), h, "salted");
         assert!(hash_password("short").is_err());
+        assert!(PasswordHash::new(NOBODY).is_ok(), "the dummy hash is checked, not refused at parsing");
+        assert!(!verify_user("correct horse", None) && verify_user("correct horse", Some((&h, false))));
+        assert!(!verify_user("correct horse", Some((&h, true))), "disabled");
     }
 
     #[test]

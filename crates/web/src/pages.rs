@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use foi_analysis::html::Section;
+use foi_analysis::render::Format;
 use foi_core::{Actor, AnswerType, Calendar, Codebook, Named, Request, RequestState, Round, registry};
 use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
 use serde::Deserialize;
@@ -72,35 +73,14 @@ pub struct SignIn {
     password: String,
 }
 
-/// A form posted from another site is refused (the session cookie is SameSite=Strict too).
-fn same_origin(headers: &HeaderMap) -> Result<()> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    if origin == "null" || origin_host != host {
-        return Err(Error::Csrf);
-    }
-    Ok(())
-}
-
-/// A dummy hash checked when the user does not exist, so that a wrong name takes as long
-/// as a wrong password.
-const NOBODY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Wv8N4kQ6m8ZpyjJf4dFv8m1w2I6s4F4p0V3i6k9l0aE";
-
 pub async fn signin(State(app): State<App>, headers: HeaderMap, Form(f): Form<SignIn>) -> Result<Response> {
-    same_origin(&headers)?;
+    auth::same_origin(&headers)?;
     let found = match app.store.user_with_hash(f.username.trim()).await {
         Ok(u) => Some(u),
         Err(foi_store::Error::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let ok = match &found {
-        Some((u, hash)) => auth::verify_password(&f.password, hash) && !u.disabled,
-        None => {
-            auth::verify_password(&f.password, NOBODY);
-            false
-        }
-    };
+    let ok = auth::verify_user(&f.password, found.as_ref().map(|(u, hash)| (hash.as_str(), u.disabled)));
     let Some((user, _)) = found.filter(|_| ok) else {
         let html = app.views.page(
             "signin",
@@ -175,8 +155,7 @@ pub async fn dashboard(State(app): State<App>, s: Signed) -> Result<Html<String>
             "rates": rates.as_ref().map(foi_analysis::html::section).unwrap_or_default(),
         }));
     }
-    let triage = triage_count(&app).await?;
-    page(&app, &s, "dashboard", "Dashboard", json!({"rounds": rounds, "overdue": overdue_all, "triage": triage})).await
+    page(&app, &s, "dashboard", "Dashboard", json!({"rounds": rounds, "overdue": overdue_all})).await
 }
 
 /// The "overdue" count of the all-bodies row of a response-rate table.
@@ -294,28 +273,14 @@ pub async fn report(
         }
         _ => return Err(Error::NotFound(format!("no report {name}: monthly or commissioning"))),
     };
-    let (bytes, mime) = match ext {
-        "csv" => {
-            let first =
-                parts.first().map(|(_, s)| &s.table).ok_or_else(|| Error::Internal("an empty report".into()))?;
-            (
-                foi_analysis::render::render(first, foi_analysis::render::Format::Csv)?.into_bytes(),
-                "text/csv; charset=utf-8",
-            )
-        }
-        "xlsx" => {
-            let tables: Vec<&foi_analysis::Table> = parts.iter().map(|(_, s)| &s.table).collect();
-            (
-                foi_analysis::xlsx::workbook(&tables)?,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        }
-        "html" => {
-            let sections: Vec<Section> = parts.into_iter().map(|(_, s)| s).collect();
-            (foi_analysis::html::report(&round.name, &sections).into_bytes(), "text/html; charset=utf-8")
-        }
+    let (format, mime) = match ext {
+        "csv" => (Format::Csv, "text/csv; charset=utf-8"),
+        "xlsx" => (Format::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "html" => (Format::Html, "text/html; charset=utf-8"),
         _ => return Err(Error::NotFound(format!("no format {ext}: csv, xlsx or html"))),
     };
+    let sections: Vec<Section> = parts.into_iter().map(|(_, s)| s).collect();
+    let bytes = foi_analysis::reports::document(&round.name, &sections, format)?;
     Ok(download(bytes, mime, &format!("{slug}-{name}.{ext}")))
 }
 

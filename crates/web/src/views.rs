@@ -53,14 +53,13 @@ impl Views {
 
 /// An error page, drawn without the template registry (it may be what failed).
 pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let title = status.canonical_reason().unwrap_or("Error");
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · foi</title>\
          <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><header><nav><a href=\"/\" class=\"brand\">foi</a>\
          </nav></header><main><h1>{title}</h1><p class=\"error\" id=\"error\">{}</p><p><a href=\"/\">Back to the dashboard</a></p>\
          </main></body></html>",
-        esc(message)
+        handlebars::html_escape(message)
     ))
 }
 
@@ -68,7 +67,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
 pub fn me(s: &crate::auth::Signed, triage: u64) -> Value {
     json!({
         "name": s.user.display_name.clone().unwrap_or_else(|| s.user.username.clone()),
-        "role": crate::auth::role_label(s.user.role),
+        "role": foi_core::Named::name(s.user.role),
         "csrf": s.csrf,
         "triage": triage,
     })

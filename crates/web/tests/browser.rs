@@ -64,7 +64,8 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn text(c: &Client, css: &str) -> String {
-    match c.find(Locator::Css(css)).await {
+    // A click that submits a form returns before the next page is there: wait for it.
+    match c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap(),
         Err(e) => panic!("{css}: {e}\n{}\n{}", c.current_url().await.unwrap(), c.source().await.unwrap()),
     }
@@ -125,6 +126,7 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
 
     // Open the round from the dashboard.
     c.find(Locator::Css("section.round h2 a")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#requests")).await.unwrap();
     let rows = c.find_all(Locator::Css("#requests tbody tr")).await.unwrap();
     assert_eq!(rows.len(), 12, "a row per request");
     shot(&c, "round").await;
