@@ -107,20 +107,14 @@ impl Store {
         } else {
             opts.max_connections(16);
         }
-        let db = Database::connect(opts).await.map_err(|source| Error::Connect { url: redact_url(url), source })?;
         // Two foi processes starting on a new database at once (a watch and a listing) race
-        // to create the schema; the one that loses finds it made: look again.
-        let mut attempt = 0;
-        loop {
-            match Migrator::up(&db, None).await {
-                Ok(()) => break,
-                Err(_) if attempt < 5 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
-                }
-                Err(e) => return Err(Error::Migrate(e)),
-            }
-        }
+        // to set up the file (switching it to WAL takes a lock the busy timeout does not
+        // wait for) and to create the schema; the one that loses finds it done: try again.
+        let tries = if is_sqlite { 6 } else { 1 };
+        let db = again(tries, || Database::connect(opts.clone()))
+            .await
+            .map_err(|source| Error::Connect { url: redact_url(url), source })?;
+        again(6, || Migrator::up(&db, None)).await.map_err(Error::Migrate)?;
         Ok(Store { db, writer: Default::default() })
     }
 
@@ -171,6 +165,24 @@ pub fn redact_url(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+/// Runs `step` up to `tries` times, waiting a little longer after each failure.
+async fn again<T, E, F, Fut>(tries: u64, mut step: F) -> std::result::Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match step().await {
+            Err(_) if attempt < tries => {
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                attempt += 1;
+            }
+            done => return done,
+        }
     }
 }
 
