@@ -41,6 +41,9 @@ impl Named for BodyKind {
         }
     }
     fn from_name(s: &str) -> Option<Self> {
+        if let Some(k) = Self::ALL.iter().copied().find(|k| k.name() == s) {
+            return Some(k);
+        }
         let n = crate::normalise_name(s);
         let n = n.trim_start_matches("nhs_").trim_end_matches("_authority").trim_end_matches("_council");
         Some(match n {

@@ -33,8 +33,11 @@ pub trait Named: Sized + Copy + 'static {
     fn name(self) -> &'static str;
     /// Parses a stable name; also accepts spaces or hyphens for underscores, in any case.
     fn from_name(s: &str) -> Option<Self> {
-        let wanted = normalise_name(s);
-        Self::ALL.iter().copied().find(|v| v.name() == wanted)
+        // The stored form first (no allocation: the store reads names by the thousand).
+        Self::ALL.iter().copied().find(|v| v.name() == s).or_else(|| {
+            let wanted = normalise_name(s);
+            Self::ALL.iter().copied().find(|v| v.name() == wanted)
+        })
     }
 }
 

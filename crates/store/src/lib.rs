@@ -9,6 +9,7 @@ pub mod fault;
 #[cfg(any(test, feature = "testing"))]
 mod generate;
 mod inbox;
+mod json;
 mod outbox;
 mod reports;
 mod requests;

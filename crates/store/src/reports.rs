@@ -14,6 +14,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::json::Ts;
 use crate::{Error, Result, Store};
 
 /// A reply to a request, as the reports count it.
@@ -121,19 +122,6 @@ fn named<T: Named>(s: &str) -> Option<T> {
 
 fn state(s: &str) -> Result<RequestState> {
     named(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
-}
-
-/// A time as either backend writes it in JSON (RFC 3339, `T` or space).
-struct Ts(DateTime<Utc>);
-
-impl<'de> Deserialize<'de> for Ts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Ts, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .or_else(|_| DateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f%#z"))
-            .map(|t| Ts(t.with_timezone(&Utc)))
-            .map_err(|e| serde::de::Error::custom(format!("time {s:?}: {e}")))
-    }
 }
 
 /// Which optional parts of the facts to read.

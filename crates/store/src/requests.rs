@@ -7,10 +7,12 @@ use chrono::NaiveDate;
 use foi_core::{Actor, Named, Request, RequestEvent, RequestState, Round};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
+use serde::Deserialize;
 
 use crate::entity::{attachment, attachment_content, body, message, message_raw, request, request_event, round};
+use crate::json::Ts;
 use crate::{Error, Result, Store, not_found, now};
 
 /// What a new round needs.
@@ -113,6 +115,100 @@ fn to_round(m: round::Model) -> Round {
 pub(crate) fn parse_state(s: &str) -> Result<RequestState> {
     RequestState::from_name(s).ok_or_else(|| Error::Corrupt(format!("unknown request state {s}")))
 }
+
+fn exemptions(stored: Option<String>) -> Result<Vec<String>> {
+    Ok(stored
+        .map(|e| serde_json::from_str(&e).map_err(|e| Error::Corrupt(format!("bad exemptions list: {e}"))))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// A request with its body, as [`Store::requests`] reads it (one JSON array per round).
+#[derive(Deserialize)]
+struct RequestRow(
+    i32,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<Ts>,
+    Option<String>,
+    i32,
+    i32,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Ts,
+    Ts,
+);
+
+impl RequestRow {
+    fn into_request(self) -> Result<Request> {
+        let RequestRow(
+            id,
+            round_id,
+            reference,
+            state,
+            to_address,
+            sent_at,
+            stored_exemptions,
+            chasers_sent,
+            body_id,
+            code,
+            ods_code,
+            gss_code,
+            name,
+            kind,
+            region,
+            website,
+            foi_email,
+            regime,
+            valid_from,
+            valid_to,
+            created_at,
+            updated_at,
+        ) = self;
+        let body = body::Model {
+            id: body_id,
+            code,
+            ods_code,
+            gss_code,
+            name,
+            kind,
+            region,
+            website,
+            foi_email,
+            regime,
+            valid_from,
+            valid_to,
+            created_at: created_at.0,
+            updated_at: updated_at.0,
+        };
+        Ok(Request {
+            id,
+            round_id,
+            body: crate::bodies::to_body(body)?,
+            reference,
+            state: parse_state(&state)?,
+            to_address,
+            sent_at: sent_at.map(|t| t.0),
+            exemptions: exemptions(stored_exemptions)?,
+            chasers_sent,
+        })
+    }
+}
+
+/// A clock event of a request, as [`Store::round_clock_events`] reads it.
+#[derive(Deserialize)]
+struct EventRow(i32, i64, Ts, NaiveDate, Option<String>, String, String, Option<String>, Option<i64>);
 
 pub(crate) fn to_event(m: request_event::Model) -> Result<RequestEvent> {
     Ok(RequestEvent {
@@ -441,33 +537,18 @@ impl Store {
     /// The requests of a round, ordered by body name.
     pub async fn requests(&self, round_slug: &str) -> Result<Vec<Request>> {
         let round = self.round(round_slug).await?;
-        let reqs = request::Entity::find()
-            .filter(request::Column::RoundId.eq(round.id))
-            .order_by_asc(request::Column::Id)
-            .all(&self.db)
+        let rows: Vec<RequestRow> = self
+            .json_array(
+                "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
+                 b.id, b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
+                 b.valid_from, b.valid_to, b.created_at, b.updated_at",
+                "FROM requests r JOIN bodies b ON b.id = r.body_id WHERE r.round_id = $1",
+                vec![round.id.into()],
+                "the requests of a round",
+            )
             .await?;
-        // Only the round's bodies (the registry may hold tens of thousands).
-        let of_round = sea_orm::sea_query::Query::select()
-            .column(request::Column::BodyId)
-            .from(request::Entity)
-            .and_where(request::Column::RoundId.eq(round.id))
-            .to_owned();
-        let bodies: HashMap<i32, body::Model> = body::Entity::find()
-            .filter(body::Column::Id.in_subquery(of_round))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|b| (b.id, b))
-            .collect();
-        let mut out = Vec::with_capacity(reqs.len());
-        for r in reqs {
-            let b = bodies
-                .get(&r.body_id)
-                .cloned()
-                .ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
-            out.push(self.to_request(r, b)?);
-        }
-        out.sort_by(|a, b| a.body.name.cmp(&b.body.name));
+        let mut out = rows.into_iter().map(RequestRow::into_request).collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| a.body.name.cmp(&b.body.name).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 
@@ -494,11 +575,7 @@ impl Store {
             state: parse_state(&r.state)?,
             to_address: r.to_address,
             sent_at: r.sent_at,
-            exemptions: r
-                .exemptions
-                .map(|e| serde_json::from_str(&e).map_err(|e| Error::Corrupt(format!("bad exemptions list: {e}"))))
-                .transpose()?
-                .unwrap_or_default(),
+            exemptions: exemptions(r.exemptions)?,
             chasers_sent: r.chasers_sent,
         })
     }
@@ -556,28 +633,30 @@ impl Store {
         round_slug: &str,
     ) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
         let round = self.round(round_slug).await?;
-        let ids: Vec<i32> = request::Entity::find()
-            .select_only()
-            .column(request::Column::Id)
-            .filter(request::Column::RoundId.eq(round.id))
-            .into_tuple()
-            .all(&self.db)
+        let clock = foi_core::round::CLOCK_STATES.map(|s| format!("'{}'", s.name())).join(", ");
+        let mut rows: Vec<EventRow> = self
+            .json_array(
+                "e.request_id, e.id, e.at, e.on_date, e.from_state, e.to_state, e.actor, e.reason, e.message_id",
+                &format!(
+                    "FROM requests r JOIN request_events e ON e.request_id = r.id \
+                     WHERE r.round_id = $1 AND e.to_state IN ({clock})"
+                ),
+                vec![round.id.into()],
+                "the clock events of a round",
+            )
             .await?;
-        let clock = foi_core::round::CLOCK_STATES.map(|s| s.name());
+        rows.sort_by_key(|e| e.1);
         let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
-        // By lists of ids (each found through the request_id index), not a subquery that
-        // SQLite answers by scanning every event.
-        for chunk in ids.chunks(500) {
-            for m in request_event::Entity::find()
-                .filter(request_event::Column::RequestId.is_in(chunk.iter().copied()))
-                .filter(request_event::Column::ToState.is_in(clock))
-                .order_by_asc(request_event::Column::Id)
-                .all(&self.db)
-                .await?
-            {
-                let id = m.request_id;
-                out.entry(id).or_default().push(to_event(m)?);
-            }
+        for EventRow(request_id, _, at, on, from, to, actor, reason, message_id) in rows {
+            out.entry(request_id).or_default().push(RequestEvent {
+                at: at.0,
+                on,
+                from: from.as_deref().map(parse_state).transpose()?,
+                to: parse_state(&to)?,
+                actor: Actor::from_stored(&actor),
+                reason,
+                message_id,
+            });
         }
         Ok(out)
     }

@@ -11,7 +11,6 @@ mod pages;
 mod views;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -89,7 +88,6 @@ impl IntoResponse for Error {
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
-    views: Arc<views::Views>,
     /// Pretend today is this day (tests, simulations); else the local date.
     pub today: Option<NaiveDate>,
     /// Mark the session cookie `Secure` (when served behind HTTPS).
@@ -98,7 +96,7 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store) -> Result<App> {
-        Ok(App { store, views: Arc::new(views::Views::load()?), today: None, secure_cookie: false })
+        Ok(App { store, today: None, secure_cookie: false })
     }
 
     fn today(&self) -> NaiveDate {

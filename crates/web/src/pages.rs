@@ -13,10 +13,12 @@ use foi_analysis::render::Format;
 use foi_core::{Actor, AnswerType, Calendar, Codebook, Named, Request, RequestState, Round, registry};
 use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::{self, Action, Signed};
-use crate::views::{self, me};
+use crate::views::{
+    self, AttachmentView, BodyRow, Choice, EventRow, FoundRequest, Layout, Me, QuestionView, ReplyView, RequestPage,
+    RoundPage, RoundRow, Suggestion, TagPage, ThreadMessage, TriageMessage,
+};
 use crate::{App, Error, Result};
 
 fn date(d: Option<DateTime<Utc>>) -> String {
@@ -31,11 +33,17 @@ async fn triage_count(app: &App) -> Result<u64> {
     Ok(app.store.triage_count().await?)
 }
 
-/// A page for the signed-in user: the template's data plus the layout's.
-async fn page(app: &App, s: &Signed, name: &str, title: &str, mut data: Value) -> Result<Html<String>> {
-    data["me"] = me(s, triage_count(app).await?);
-    data["title"] = json!(title);
-    app.views.page(name, &data)
+/// The frame of a page for the signed-in user.
+async fn layout(app: &App, s: &Signed, title: impl Into<String>, flash: Option<&str>) -> Result<Layout> {
+    Ok(Layout { title: title.into(), me: Some(Me::of(s, triage_count(app).await?)), flash: flash.map(str::to_string) })
+}
+
+/// The choices of a `<select>` from (value, label) pairs.
+fn choices<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>, selected: Option<&str>) -> Vec<Choice> {
+    pairs
+        .into_iter()
+        .map(|(value, label)| Choice { value: value.to_string(), label, selected: selected == Some(value) })
+        .collect()
 }
 
 /// What a finished form says on the page it returns to.
@@ -63,8 +71,15 @@ pub struct CsrfOnly {
 
 // ---- signing in and out ----
 
-pub async fn signin_form(State(app): State<App>) -> Result<Html<String>> {
-    app.views.page("signin", &json!({"title": "Sign in"}))
+fn signin_page(flash: Option<&str>, username: String) -> Result<Html<String>> {
+    views::render(&views::SignIn {
+        layout: Layout { title: "Sign in".into(), me: None, flash: flash.map(str::to_string) },
+        username,
+    })
+}
+
+pub async fn signin_form() -> Result<Html<String>> {
+    signin_page(None, String::new())
 }
 
 #[derive(Deserialize)]
@@ -82,10 +97,7 @@ pub async fn signin(State(app): State<App>, headers: HeaderMap, Form(f): Form<Si
     };
     let ok = auth::verify_user(&f.password, found.as_ref().map(|(u, hash)| (hash.as_str(), u.disabled)));
     let Some((user, _)) = found.filter(|_| ok) else {
-        let html = app.views.page(
-            "signin",
-            &json!({"title": "Sign in", "flash": "Wrong user name or password.", "username": f.username}),
-        )?;
+        let html = signin_page(Some("Wrong user name or password."), f.username)?;
         return Ok((StatusCode::UNAUTHORIZED, html).into_response());
     };
     let token = auth::new_token()?;
@@ -146,16 +158,20 @@ pub async fn dashboard(State(app): State<App>, s: Signed) -> Result<Html<String>
             None => 0,
         };
         overdue_all += overdue;
-        rounds.push(json!({
-            "slug": r.slug,
-            "name": r.name,
-            "requests": facts.len(),
-            "launched": r.launch_date.map(|d| d.to_string()).unwrap_or_else(|| "not yet".into()),
-            "overdue": overdue,
-            "rates": rates.as_ref().map(foi_analysis::html::section).unwrap_or_default(),
-        }));
+        rounds.push(views::DashboardRound {
+            requests: facts.len(),
+            launched: r.launch_date.map(|d| d.to_string()).unwrap_or_else(|| "not yet".into()),
+            overdue,
+            rates: rates.as_ref().map(foi_analysis::html::section).unwrap_or_default(),
+            slug: r.slug,
+            name: r.name,
+        });
     }
-    page(&app, &s, "dashboard", "Dashboard", json!({"rounds": rounds, "overdue": overdue_all})).await
+    views::render(&views::Dashboard {
+        layout: layout(&app, &s, "Dashboard", None).await?,
+        rounds,
+        overdue: overdue_all,
+    })
 }
 
 /// The "overdue" count of the all-bodies row of a response-rate table.
@@ -224,33 +240,33 @@ pub async fn round(
         }),
         _ => rows.sort_by(|a, b| a.body_name.cmp(&b.body_name)),
     }
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(|st| {
-            json!({
-                "reference": st.reference,
-                "body": st.body_name,
-                "kind": kinds.get(st.reference.as_str()).copied().unwrap_or(""),
-                "state": label(st.state.name()),
-                "sent": st.sent_on.map(|d| d.to_string()).unwrap_or_default(),
-                "due": st.due.map(|d| d.to_string()).unwrap_or_default(),
-                "overdue": (st.working_days_overdue > 0).then_some(st.working_days_overdue),
-                "chasers": st.chasers_sent,
-            })
+    let rows: Vec<RoundRow> = rows
+        .into_iter()
+        .map(|st| RoundRow {
+            kind: kinds.get(st.reference.as_str()).copied().unwrap_or(""),
+            body: st.body_name,
+            state: label(st.state.name()),
+            sent: st.sent_on.map(|d| d.to_string()).unwrap_or_default(),
+            due: st.due.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: st.working_days_overdue.max(0),
+            chasers: st.chasers_sent,
+            reference: st.reference,
         })
         .collect();
-    let states: Vec<Value> = RequestState::ALL
-        .iter()
-        .map(|st| json!({"value": st.name(), "label": label(st.name()), "selected": want_state == Some(st.name())}))
-        .collect();
-    let sorts: Vec<Value> =
-        SORTS.iter().map(|(v, l)| json!({"value": v, "label": l, "selected": *v == sort})).collect();
-    let data = json!({
-        "slug": round.slug, "codebook": round.codebook_name, "template_set": round.template_set,
-        "shown": rows.len(), "requests": rows, "total": total, "states": states, "sorts": sorts,
-        "q": q.q.unwrap_or_default(), "only_overdue": only_overdue,
-    });
-    page(&app, &s, "round", &round.name, data).await
+    let states = choices(RequestState::ALL.iter().map(|st| (st.name(), label(st.name()))), want_state);
+    let sorts = choices(SORTS.iter().map(|(v, l)| (*v, l.to_string())), Some(sort));
+    views::render(&RoundPage {
+        layout: layout(&app, &s, round.name, None).await?,
+        slug: round.slug,
+        codebook: round.codebook_name,
+        template_set: round.template_set,
+        total,
+        rows,
+        states,
+        sorts,
+        q: q.q.unwrap_or_default(),
+        only_overdue,
+    })
 }
 
 /// `/rounds/SLUG/reports/monthly.csv` and the like: the report as a download.
@@ -333,62 +349,69 @@ pub async fn request(
     for m in app.store.messages_of_request(r.id).await? {
         let inc = incoming.get(&m.id);
         let (text, texts) = if inc.is_some() { app.store.message_texts(m.id).await? } else { (None, Vec::new()) };
-        let attachments: Vec<Value> = inc
+        let attachments: Vec<AttachmentView> = inc
             .map(|i| {
                 i.attachments
                     .iter()
-                    .zip(texts.iter())
+                    .zip(texts)
                     .enumerate()
-                    .map(|(n, (a, (name, t)))| {
-                        json!({
-                            "index": n,
-                            "name": name.clone().or_else(|| a.filename.clone()).unwrap_or_else(|| "(no name)".into()),
-                            "content_type": a.content_type, "size": a.size, "extraction": a.extraction,
-                            "error": a.extraction_error, "text": t,
-                        })
+                    .map(|(index, (a, (name, text)))| AttachmentView {
+                        index,
+                        name: name.or_else(|| a.filename.clone()).unwrap_or_else(|| "(no name)".into()),
+                        content_type: a.content_type.clone(),
+                        size: a.size,
+                        extraction: a.extraction.clone(),
+                        error: a.extraction_error.clone().unwrap_or_default(),
+                        text: text.unwrap_or_default(),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        thread.push(json!({
-            "id": m.id,
-            "direction": m.direction,
-            "what": if m.direction == "incoming" { "reply".to_string() } else { label(&m.kind) },
-            "date": date(m.date),
-            "from": m.from_addr,
-            "subject": m.subject,
-            "class": inc.map(|i| label(&i.class)),
-            "evidence": inc.and_then(|i| i.class_evidence.clone()),
-            "outbox": m.outbox_state.as_deref().map(label),
-            "text": text,
-            "attachments": attachments,
-        }));
+        thread.push(ThreadMessage {
+            id: m.id,
+            what: if m.direction == "incoming" { "reply".to_string() } else { label(&m.kind) },
+            direction: m.direction,
+            date: date(m.date),
+            from: m.from_addr.unwrap_or_default(),
+            subject: m.subject.unwrap_or_default(),
+            class: inc.map(|i| label(&i.class)).unwrap_or_default(),
+            evidence: inc.and_then(|i| i.class_evidence.clone()).unwrap_or_default(),
+            outbox: m.outbox_state.as_deref().map(label).unwrap_or_default(),
+            text: text.unwrap_or_default(),
+            attachments,
+        });
     }
-    let events: Vec<Value> = log
+    let events: Vec<EventRow> = log
         .iter()
-        .map(|e| {
-            json!({
-                "at": date(Some(e.at)), "on": e.on.to_string(),
-                "from": e.from.map(|f| label(f.name())).unwrap_or_default(), "to": label(e.to.name()),
-                "actor": e.actor.to_stored(), "reason": e.reason,
-            })
+        .map(|e| EventRow {
+            at: date(Some(e.at)),
+            on: e.on.to_string(),
+            from: e.from.map(|f| label(f.name())).unwrap_or_default(),
+            to: label(e.to.name()),
+            actor: e.actor.to_stored(),
+            reason: e.reason.clone().unwrap_or_default(),
         })
         .collect();
-    let states: Vec<Value> = RequestState::ALL
-        .iter()
-        .filter(|st| r.state.can_move_to(**st))
-        .map(|st| json!({"value": st.name(), "label": label(st.name())}))
-        .collect();
-    let data = json!({
-        "reference": r.reference, "body": r.body.name, "kind": r.body.kind.label(),
-        "round": round.name, "round_slug": round.slug, "state": label(r.state.name()),
-        "due": status.due.map(|d| d.to_string()),
-        "overdue": (status.working_days_overdue > 0).then_some(status.working_days_overdue),
-        "thread": thread, "events": events, "states": states,
-        "may_move": auth::may(s.user.role, Action::Officer) && !states.is_empty(),
-        "flash": done_message(d.done.as_deref()),
-    });
-    page(&app, &s, "request", &format!("Request {} · {}", r.reference, r.body.name), data).await
+    let states = choices(
+        RequestState::ALL.iter().filter(|st| r.state.can_move_to(**st)).map(|st| (st.name(), label(st.name()))),
+        None,
+    );
+    views::render(&RequestPage {
+        layout: layout(&app, &s, format!("Request {} · {}", r.reference, r.body.name), done_message(d.done.as_deref()))
+            .await?,
+        may_move: auth::may(s.user.role, Action::Officer) && !states.is_empty(),
+        kind: r.body.kind.label(),
+        round: round.name,
+        round_slug: round.slug,
+        state: label(r.state.name()),
+        due: status.due.map(|d| d.to_string()).unwrap_or_default(),
+        overdue: status.working_days_overdue.max(0),
+        thread,
+        events,
+        states,
+        body: r.body.name,
+        reference: r.reference,
+    })
 }
 
 #[derive(Deserialize)]
@@ -448,11 +471,14 @@ pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQue
     let mut messages = Vec::new();
     for m in msgs.iter().take(100) {
         let (text, _) = app.store.message_texts(m.id).await?;
-        messages.push(json!({
-            "id": m.id, "date": date(m.date), "class": label(&m.class),
-            "from": m.from.clone().unwrap_or_default(), "subject": m.subject.clone().unwrap_or_default(),
-            "text": text.map(|t| t.chars().take(3000).collect::<String>()),
-        }));
+        messages.push(TriageMessage {
+            id: m.id,
+            date: date(m.date),
+            class: label(&m.class),
+            from: m.from.clone().unwrap_or_default(),
+            subject: m.subject.clone().unwrap_or_default(),
+            text: text.map(|t| t.chars().take(3000).collect::<String>()).unwrap_or_default(),
+        });
     }
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
     let mut found = Vec::new();
@@ -460,7 +486,12 @@ pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQue
         'rounds: for round in app.store.rounds().await? {
             for r in app.store.requests(&round.slug).await? {
                 if r.body.name.to_lowercase().contains(needle) || r.reference == *needle {
-                    found.push(json!({"reference": r.reference, "body": r.body.name, "round": round.name, "state": label(r.state.name())}));
+                    found.push(FoundRequest {
+                        state: label(r.state.name()),
+                        reference: r.reference,
+                        body: r.body.name,
+                        round: round.name.clone(),
+                    });
                     if found.len() >= 50 {
                         break 'rounds;
                     }
@@ -468,12 +499,15 @@ pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQue
             }
         }
     }
-    let pick = (found.len() == 1).then(|| found[0]["reference"].clone());
-    let data = json!({
-        "messages": messages, "q": q.q.unwrap_or_default(), "found": found, "pick": pick,
-        "may_triage": auth::may(s.user.role, Action::Triage), "flash": done_message(q.done.as_deref()),
-    });
-    page(&app, &s, "triage", &format!("Triage: {} messages", msgs.len()), data).await
+    let pick = if found.len() == 1 { found[0].reference.clone() } else { String::new() };
+    views::render(&views::Triage {
+        layout: layout(&app, &s, format!("Triage: {} messages", msgs.len()), done_message(q.done.as_deref())).await?,
+        messages,
+        q: q.q.unwrap_or_default(),
+        found,
+        pick,
+        may_triage: auth::may(s.user.role, Action::Triage),
+    })
 }
 
 #[derive(Deserialize)]
@@ -553,36 +587,39 @@ pub async fn tag_form(
             .filter(|t| t.question == q && t.status == "suggested" && t.superseded_at.is_none())
             .max_by_key(|t| (t.created_at, t.id))
     };
-    let questions: Vec<Value> = book
+    let questions: Vec<QuestionView> = book
         .questions_for(r.body.kind)
         .into_iter()
         .map(|q| {
             let cur = current(&q.id);
             let sug = suggestion(&q.id);
             let chosen = cur.map(|t| t.answer.as_str()).or(sug.map(|t| t.answer.as_str()));
-            let options: Vec<Value> = match &q.answer {
-                AnswerType::YesNo => ["yes", "no", "in_development", "not_held", "unclear"]
-                    .iter()
-                    .map(|o| json!({"value": o, "label": label(o), "selected": chosen == Some(*o)}))
-                    .collect(),
-                AnswerType::Choice(list) => list
-                    .iter()
-                    .map(|o| json!({"value": o, "label": o, "selected": chosen == Some(o.as_str())}))
-                    .chain(
-                        ["not_held", "unclear"]
-                            .iter()
-                            .map(|o| json!({"value": o, "label": label(o), "selected": chosen == Some(*o)})),
-                    )
-                    .collect(),
+            let options = match &q.answer {
+                AnswerType::YesNo => choices(
+                    ["yes", "no", "in_development", "not_held", "unclear"].into_iter().map(|o| (o, label(o))),
+                    chosen,
+                ),
+                AnswerType::Choice(list) => choices(
+                    list.iter()
+                        .map(|o| (o.as_str(), o.clone()))
+                        .chain(["not_held", "unclear"].into_iter().map(|o| (o, label(o)))),
+                    chosen,
+                ),
                 AnswerType::Number | AnswerType::Text => Vec::new(),
             };
-            json!({
-                "id": q.id, "short": q.short, "text": q.text,
-                "current": cur.map(|t| label(&t.answer)),
-                "suggestion": sug.map(|t| json!({"answer": t.answer, "evidence": t.quote})),
-                "options": options,
-                "quote": cur.and_then(|t| t.quote.clone()).or_else(|| sug.and_then(|t| t.quote.clone())),
-            })
+            QuestionView {
+                id: q.id.clone(),
+                short: q.short.clone(),
+                text: q.text.clone(),
+                current: cur.map(|t| label(&t.answer)).unwrap_or_default(),
+                suggestion: sug
+                    .map(|t| Suggestion { answer: t.answer.clone(), evidence: t.quote.clone().unwrap_or_default() }),
+                options,
+                quote: cur
+                    .and_then(|t| t.quote.clone())
+                    .or_else(|| sug.and_then(|t| t.quote.clone()))
+                    .unwrap_or_default(),
+            }
         })
         .collect();
     let mut replies = Vec::new();
@@ -593,19 +630,24 @@ pub async fn tag_form(
         .filter(|m| matches!(m.class.as_str(), "answer_full" | "answer_partial" | "refusal" | "not_held"))
     {
         let (text, atts) = app.store.message_texts(m.id).await?;
-        replies.push(json!({
-            "date": date(m.date), "class": label(&m.class), "text": text,
-            "attachments": atts.into_iter().filter_map(|(n, t)| t.map(|t| json!({"name": n.unwrap_or_default(), "text": t}))).collect::<Vec<_>>(),
-        }));
+        replies.push(ReplyView {
+            date: date(m.date),
+            class: label(&m.class),
+            text: text.unwrap_or_default(),
+            attachments: atts.into_iter().filter_map(|(n, t)| t.map(|t| (n.unwrap_or_default(), t))).collect(),
+        });
     }
-    let data = json!({
-        "reference": r.reference, "body": r.body.name, "kind": r.body.kind.label(),
-        "questions": questions, "replies": replies,
-        "next": next_untagged(&app, &round, &reference).await?,
-        "may_tag": auth::may(s.user.role, Action::Tag),
-        "flash": done_message(d.done.as_deref()),
-    });
-    page(&app, &s, "tag", &format!("Tag {} · {}", r.reference, r.body.name), data).await
+    views::render(&TagPage {
+        layout: layout(&app, &s, format!("Tag {} · {}", r.reference, r.body.name), done_message(d.done.as_deref()))
+            .await?,
+        next: next_untagged(&app, &round, &reference).await?,
+        may_tag: auth::may(s.user.role, Action::Tag),
+        kind: r.body.kind.label(),
+        questions,
+        replies,
+        body: r.body.name,
+        reference: r.reference,
+    })
 }
 
 #[derive(Deserialize)]
@@ -670,16 +712,25 @@ async fn bodies_page(
     let search = q.clone().filter(|s| !s.trim().is_empty());
     let total = app.store.list_bodies(&BodyFilter::default()).await?.len();
     let found = app.store.list_bodies(&BodyFilter { search: search.clone(), ..Default::default() }).await?;
-    let bodies: Vec<Value> = found
-        .iter()
+    let bodies: Vec<BodyRow> = found
+        .into_iter()
         .take(500)
-        .map(|b| json!({"code": b.code, "name": b.name, "kind": b.kind.label(), "region": b.region, "email": b.foi_email}))
+        .map(|b| BodyRow {
+            kind: b.kind.label(),
+            region: b.region.unwrap_or_default(),
+            email: b.foi_email.unwrap_or_default(),
+            code: b.code,
+            name: b.name,
+        })
         .collect();
-    let data = json!({
-        "shown": bodies.len(), "bodies": bodies, "total": total, "q": q.unwrap_or_default(),
-        "may_edit": auth::may(s.user.role, Action::Admin), "flash": flash, "report": report,
-    });
-    page(app, s, "bodies", "Bodies", data).await
+    views::render(&views::Bodies {
+        layout: layout(app, s, "Bodies", flash).await?,
+        bodies,
+        total,
+        q: q.unwrap_or_default(),
+        may_edit: auth::may(s.user.role, Action::Admin),
+        report,
+    })
 }
 
 pub async fn bodies(State(app): State<App>, s: Signed, Query(q): Query<BodiesQuery>) -> Result<Html<String>> {
