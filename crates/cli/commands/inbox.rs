@@ -189,7 +189,7 @@ impl MessagesCmd {
         let store = ctx.store().await?;
         match self {
             MessagesCmd::List { request, unmatched, json } => {
-                let msgs = store.incoming_messages(&MessageFilter { request, unmatched, ids: None }).await?;
+                let msgs = store.incoming_messages(&MessageFilter { request, unmatched, ..Default::default() }).await?;
                 if json {
                     print_json(&msgs)?;
                 } else {

@@ -59,7 +59,10 @@ pub struct AttachmentInfo {
 /// Which incoming messages to list.
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
+    /// The request's, by its reference.
     pub request: Option<String>,
+    /// The request's, by its id (when the caller has read the request already).
+    pub request_id: Option<i32>,
     pub unmatched: bool,
     pub ids: Option<Vec<i64>>,
 }
@@ -193,6 +196,9 @@ impl Store {
                 .id;
             cond = cond.add(message::Column::RequestId.eq(id));
         }
+        if let Some(id) = filter.request_id {
+            cond = cond.add(message::Column::RequestId.eq(id));
+        }
         if filter.unmatched {
             cond = cond.add(message::Column::RequestId.is_null()).add(message::Column::TriageNote.is_null());
         }
@@ -212,13 +218,23 @@ impl Store {
                 refs.insert(r.id, r.reference);
             }
         }
-        let mut out = Vec::with_capacity(msgs.len());
-        for m in msgs {
-            let atts = attachment::Entity::find()
-                .filter(attachment::Column::MessageId.eq(m.id))
+        // Their attachments, all at once.
+        let ids: Vec<i64> = msgs.iter().map(|m| m.id).collect();
+        let mut attachments: HashMap<i64, Vec<attachment::Model>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for a in attachment::Entity::find()
+                .filter(attachment::Column::MessageId.is_in(chunk.iter().copied()))
+                .order_by_asc(attachment::Column::MessageId)
                 .order_by_asc(attachment::Column::Ordinal)
                 .all(&self.db)
-                .await?;
+                .await?
+            {
+                attachments.entry(a.message_id).or_default().push(a);
+            }
+        }
+        let mut out = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            let atts = attachments.remove(&m.id).unwrap_or_default();
             out.push(IncomingMessage {
                 id: m.id,
                 message_id: m.message_id,

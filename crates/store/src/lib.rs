@@ -98,7 +98,7 @@ impl Store {
             // before foi goes on to the next step (the outbox relies on it).
             // A connection to a local file cannot go stale: no ping before each use (it would
             // double the round trips of every query made outside a transaction).
-            opts.max_connections(4).min_connections(1).test_before_acquire(false).map_sqlx_sqlite_opts(|o| {
+            opts.max_connections(16).min_connections(1).test_before_acquire(false).map_sqlx_sqlite_opts(|o| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)

@@ -536,48 +536,38 @@ impl Store {
 
     /// The requests of a round, ordered by body name.
     pub async fn requests(&self, round_slug: &str) -> Result<Vec<Request>> {
-        let round = self.round(round_slug).await?;
-        let rows: Vec<RequestRow> = self
-            .json_array(
-                "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
-                 b.id, b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
-                 b.valid_from, b.valid_to, b.created_at, b.updated_at",
-                "FROM requests r JOIN bodies b ON b.id = r.body_id WHERE r.round_id = $1",
-                vec![round.id.into()],
-                "the requests of a round",
-            )
-            .await?;
-        let mut out = rows.into_iter().map(RequestRow::into_request).collect::<Result<Vec<_>>>()?;
+        let mut out =
+            self.requests_where("JOIN rounds o ON o.id = r.round_id", "o.slug = $1", round_slug.into()).await?;
+        if out.is_empty() {
+            self.round(round_slug).await?; // none, or no such round
+        }
         out.sort_by(|a, b| a.body.name.cmp(&b.body.name).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 
     /// One request by its reference token.
     pub async fn request(&self, reference: &str) -> Result<Request> {
-        let r = request::Entity::find()
-            .filter(request::Column::Reference.eq(reference))
-            .one(&self.db)
+        self.requests_where("", "r.reference = $1", reference.into())
             .await?
-            .ok_or_else(|| not_found("request", reference))?;
-        let b = body::Entity::find_by_id(r.body_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| Error::Corrupt(format!("request {} has no body", r.id)))?;
-        self.to_request(r, b)
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_found("request", reference))
     }
 
-    pub(crate) fn to_request(&self, r: request::Model, b: body::Model) -> Result<Request> {
-        Ok(Request {
-            id: r.id,
-            round_id: r.round_id,
-            body: crate::bodies::to_body(b)?,
-            reference: r.reference,
-            state: parse_state(&r.state)?,
-            to_address: r.to_address,
-            sent_at: r.sent_at,
-            exemptions: exemptions(r.exemptions)?,
-            chasers_sent: r.chasers_sent,
-        })
+    /// The requests, with their bodies, that `condition` (on `r` and what `join` brings,
+    /// with `$1`) picks.
+    async fn requests_where(&self, join: &str, condition: &str, param: sea_orm::Value) -> Result<Vec<Request>> {
+        let rows: Vec<RequestRow> = self
+            .json_array(
+                "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
+                 b.id, b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
+                 b.valid_from, b.valid_to, b.created_at, b.updated_at",
+                &format!("FROM requests r JOIN bodies b ON b.id = r.body_id {join} WHERE {condition}"),
+                vec![param],
+                "requests",
+            )
+            .await?;
+        rows.into_iter().map(RequestRow::into_request).collect()
     }
 
     /// Moves a request to `to`, checking the lifecycle, and appends the event in the same
@@ -632,19 +622,21 @@ impl Store {
         &self,
         round_slug: &str,
     ) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
-        let round = self.round(round_slug).await?;
         let clock = foi_core::round::CLOCK_STATES.map(|s| format!("'{}'", s.name())).join(", ");
         let mut rows: Vec<EventRow> = self
             .json_array(
                 "e.request_id, e.id, e.at, e.on_date, e.from_state, e.to_state, e.actor, e.reason, e.message_id",
                 &format!(
-                    "FROM requests r JOIN request_events e ON e.request_id = r.id \
-                     WHERE r.round_id = $1 AND e.to_state IN ({clock})"
+                    "FROM rounds o JOIN requests r ON r.round_id = o.id JOIN request_events e ON e.request_id = r.id \
+                     WHERE o.slug = $1 AND e.to_state IN ({clock})"
                 ),
-                vec![round.id.into()],
+                vec![round_slug.into()],
                 "the clock events of a round",
             )
             .await?;
+        if rows.is_empty() {
+            self.round(round_slug).await?; // none, or no such round
+        }
         rows.sort_by_key(|e| e.1);
         let mut out: std::collections::HashMap<i32, Vec<RequestEvent>> = std::collections::HashMap::new();
         for EventRow(request_id, _, at, on, from, to, actor, reason, message_id) in rows {

@@ -6,6 +6,7 @@ use foi_core::{Named, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::{session, user};
+use crate::json::Ts;
 use crate::{Error, Result, Store, not_found, now};
 
 /// A user, as the web UI and `foi users list` show them.
@@ -26,6 +27,10 @@ pub struct Session {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
 }
+
+/// A session with its user, as [`Store::session`] reads it.
+#[derive(serde::Deserialize)]
+struct SessionRow(String, Ts, i32, String, Option<String>, String, Ts);
 
 fn to_user(m: user::Model) -> Result<User> {
     let role = Role::from_name(&m.role)
@@ -158,18 +163,33 @@ impl Store {
 
     /// The session with this token hash, if it has not expired and its user is enabled.
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
-        let Some(s) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&self.db).await?
+        // One query: every page a signed-in user opens asks this first.
+        let rows: Vec<SessionRow> = self
+            .json_array(
+                "s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.role, u.created_at",
+                "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
+                vec![token_hash.into(), false.into()],
+                "a session",
+            )
+            .await?;
+        let Some(SessionRow(csrf_token, expires_at, id, username, display_name, role, created_at)) =
+            rows.into_iter().next()
         else {
             return Ok(None);
         };
-        if s.expires_at < now() {
+        if expires_at.0 < now() {
             return Ok(None);
         }
-        let Some(u) = user::Entity::find_by_id(s.user_id).one(&self.db).await? else { return Ok(None) };
-        if u.disabled {
-            return Ok(None);
-        }
-        Ok(Some(Session { user: to_user(u)?, csrf_token: s.csrf_token, expires_at: s.expires_at }))
+        let user = to_user(user::Model {
+            id,
+            username,
+            display_name,
+            role,
+            password_hash: String::new(),
+            disabled: false,
+            created_at: created_at.0,
+        })?;
+        Ok(Some(Session { user, csrf_token, expires_at: expires_at.0 }))
     }
 
     /// Ends a session.

@@ -35,7 +35,12 @@ async fn triage_count(app: &App) -> Result<u64> {
 
 /// The frame of a page for the signed-in user.
 async fn layout(app: &App, s: &Signed, title: impl Into<String>, flash: Option<&str>) -> Result<Layout> {
-    Ok(Layout { title: title.into(), me: Some(Me::of(s, triage_count(app).await?)), flash: flash.map(str::to_string) })
+    Ok(frame(s, title, flash, triage_count(app).await?))
+}
+
+/// The frame of a page, with the length of the triage queue already read.
+fn frame(s: &Signed, title: impl Into<String>, flash: Option<&str>, triage: u64) -> Layout {
+    Layout { title: title.into(), me: Some(Me::of(s, triage)), flash: flash.map(str::to_string) }
 }
 
 /// The choices of a `<select>` from (value, label) pairs.
@@ -204,9 +209,12 @@ pub async fn round(
     Path(slug): Path<String>,
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>> {
-    let round = app.store.round(&slug).await?;
-    let requests = app.store.requests(&slug).await?;
-    let mut events = app.store.round_clock_events(&slug).await?;
+    let (round, requests, mut events, triage) = tokio::try_join!(
+        async { Ok(app.store.round(&slug).await?) },
+        async { Ok(app.store.requests(&slug).await?) },
+        async { Ok(app.store.round_clock_events(&slug).await?) },
+        triage_count(&app),
+    )?;
     let today = app.today();
     let statuses = requests
         .iter()
@@ -256,7 +264,7 @@ pub async fn round(
     let states = choices(RequestState::ALL.iter().map(|st| (st.name(), label(st.name()))), want_state);
     let sorts = choices(SORTS.iter().map(|(v, l)| (*v, l.to_string())), Some(sort));
     views::render(&RoundPage {
-        layout: layout(&app, &s, round.name, None).await?,
+        layout: frame(&s, round.name, None, triage),
         slug: round.slug,
         codebook: round.codebook_name,
         template_set: round.template_set,
@@ -335,20 +343,30 @@ pub async fn request(
     Query(d): Query<Done>,
 ) -> Result<Html<String>> {
     let r = app.store.request(&reference).await?;
-    let round = round_of(&app, &r).await?;
-    let log = app.store.request_events(r.id).await?;
+    // The parts are read at once, each on its own connection.
+    let (round, log, incoming, messages, triage) = tokio::try_join!(
+        round_of(&app, &r),
+        async { Ok(app.store.request_events(r.id).await?) },
+        async {
+            let filter = MessageFilter { request_id: Some(r.id), ..Default::default() };
+            let incoming = app.store.incoming_messages(&filter).await?;
+            // The replies' texts, all at once.
+            let texts =
+                futures_util::future::try_join_all(incoming.iter().map(|m| app.store.message_texts(m.id))).await?;
+            Ok::<_, Error>(incoming.into_iter().zip(texts).map(|(m, t)| (m.id, (m, t))).collect::<HashMap<_, _>>())
+        },
+        async { Ok(app.store.messages_of_request(r.id).await?) },
+        triage_count(&app),
+    )?;
     let status = foi_mailer::round::status_with(&r, &log, app.today())?;
-    let incoming: HashMap<i64, foi_store::IncomingMessage> = app
-        .store
-        .incoming_messages(&MessageFilter { request: Some(reference.clone()), ..Default::default() })
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    let mut incoming = incoming;
     let mut thread = Vec::new();
-    for m in app.store.messages_of_request(r.id).await? {
-        let inc = incoming.get(&m.id);
-        let (text, texts) = if inc.is_some() { app.store.message_texts(m.id).await? } else { (None, Vec::new()) };
+    for m in messages {
+        let (inc, (text, texts)) = match incoming.remove(&m.id) {
+            Some((i, t)) => (Some(i), t),
+            None => (None, (None, Vec::new())),
+        };
+        let inc = inc.as_ref();
         let attachments: Vec<AttachmentView> = inc
             .map(|i| {
                 i.attachments
@@ -397,8 +415,12 @@ pub async fn request(
         None,
     );
     views::render(&RequestPage {
-        layout: layout(&app, &s, format!("Request {} · {}", r.reference, r.body.name), done_message(d.done.as_deref()))
-            .await?,
+        layout: frame(
+            &s,
+            format!("Request {} · {}", r.reference, r.body.name),
+            done_message(d.done.as_deref()),
+            triage,
+        ),
         may_move: auth::may(s.user.role, Action::Officer) && !states.is_empty(),
         kind: r.body.kind.label(),
         round: round.name,

@@ -1,0 +1,97 @@
+//! Benchmark: what one page costs on its own, and its store reads one by one, on a store of
+//! 20 generated rounds of 200 requests (one at a time, no other load). Prints the mean time
+//! of each. Where the load benchmark says how the pages hold up together, this says where
+//! a page's time goes.
+//!
+//! `cargo bench -p foi-web --bench pieces` (`BENCH_BACKENDS=postgres` or `sqlite,postgres`).
+//! Under `cargo test` it runs a few of each as a smoke test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use foi_core::{Codebook, Role};
+use foi_store::{BulkRound, Store};
+use tower::ServiceExt;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+macro_rules! time {
+    ($backend:expr, $name:expr, $n:expr, $e:expr) => {{
+        let t = Instant::now();
+        for _ in 0..$n {
+            let _ = $e;
+        }
+        println!("{}: {:<28} {:7.3} ms", $backend, $name, t.elapsed().as_secs_f64() * 1000.0 / $n as f64);
+    }};
+}
+
+async fn measure(store: Store, backend: &str, n: usize) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/codebooks/childrens-palliative-care.toml"
+    ))
+    .unwrap();
+    let book = Codebook::from_toml(&text).unwrap();
+    let questions = BulkRound::questions_of(&book);
+    for i in 0..20 {
+        store
+            .generate_round(&BulkRound {
+                slug: &format!("r{i:03}"),
+                requests: 200,
+                tags: 1000,
+                codebook: &text,
+                questions: &questions,
+                launch: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                seed: i as u64,
+            })
+            .await
+            .unwrap();
+    }
+    let user = store.add_user("bench", None, Role::Analyst, "$argon2id$unused").await.unwrap();
+    let token = foi_web::auth::token_hash("bench-token");
+    store.add_session(user.id, &token, "csrf", Utc::now() + chrono::Duration::hours(2)).await.unwrap();
+    let reference = store.requests("r005").await.unwrap()[7].reference.clone();
+    time!(backend, "store: round", n, store.round("r005").await.unwrap());
+    time!(backend, "store: requests (200)", n, store.requests("r005").await.unwrap());
+    time!(backend, "store: round_clock_events", n, store.round_clock_events("r005").await.unwrap());
+    time!(backend, "store: session", n, store.session(&token).await.unwrap());
+    time!(backend, "store: triage_count", n, store.triage_count().await.unwrap());
+    time!(backend, "store: request", n, store.request(&reference).await.unwrap());
+    let mut app = foi_web::App::new(store.clone()).unwrap();
+    app.today = NaiveDate::from_ymd_opt(2026, 11, 2);
+    let router = foi_web::router(app);
+    let get = |path: String| {
+        let router = router.clone();
+        async move {
+            let req = axum::http::Request::get(path)
+                .header("cookie", format!("{}=bench-token", foi_web::auth::COOKIE))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let r = router.oneshot(req).await.unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    };
+    time!(backend, "page: round (200 requests)", n, get("/rounds/r005".into()).await);
+    time!(backend, "page: request", n, get(format!("/requests/{reference}")).await);
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n = if std::env::args().any(|a| a == "--bench") { 300 } else { 3 };
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite".into());
+    if backends.contains("sqlite") {
+        let (store, db) = foi_store::testing::sqlite().await;
+        measure(store.clone(), "SQLite", n).await;
+        let _ = store.close().await;
+        db.remove().await;
+    }
+    if backends.contains("postgres") {
+        let (store, db) = foi_store::testing::postgres().await.expect("PostgreSQL is needed for this benchmark");
+        measure(store.clone(), "PostgreSQL", n).await;
+        let _ = store.close().await;
+        db.remove().await;
+    }
+}
