@@ -1,9 +1,10 @@
-//! Reads whose rows come back as one JSON array: SQLite's driver copies every value of every
-//! row it hands over, and a page of a few hundred rows costs milliseconds that way; as one
-//! value built inside the database it costs a fraction of that, on either backend.
+//! Page-sized reads, one query each, in the form each backend sends fastest: SQLite's driver
+//! copies every value of every row it hands over (a page of a few hundred rows costs
+//! milliseconds that way), so SQLite builds the rows as one JSON array; PostgreSQL builds
+//! JSON slower than it sends plain rows, so it sends plain rows.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -22,12 +23,17 @@ impl<'de> Deserialize<'de> for Ts {
     }
 }
 
+/// A row read from PostgreSQL's plain rows (the same fields SQLite's JSON array gives).
+pub(crate) trait PlainRow: Sized {
+    fn from_row(r: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr>;
+}
+
 impl Store {
-    /// `SELECT values FROM ...` as rows of `T`, each row read from a JSON array of `values`
-    /// (comma-separated expressions). `from` is the rest of the query (`FROM ... WHERE ...`),
-    /// with `$1`, `$2`... for `params` (both backends take that form). Rows come in no
-    /// particular order. For page-sized reads: the text is parsed on the calling thread.
-    pub(crate) async fn json_array<T: DeserializeOwned>(
+    /// `SELECT values FROM ...` as rows of `T`: on SQLite each row is read from a JSON array
+    /// of `values` (comma-separated expressions), on PostgreSQL from a plain row of them.
+    /// `from` is the rest of the query (`FROM ... WHERE ...`), with `$1`, `$2`... for
+    /// `params` (both backends take that form). Rows come in no particular order.
+    pub(crate) async fn page_rows<T: DeserializeOwned + PlainRow>(
         &self,
         values: &str,
         from: &str,
@@ -35,12 +41,16 @@ impl Store {
         what: &str,
     ) -> Result<Vec<T>> {
         let backend = self.db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                format!("SELECT coalesce(json_agg(json_build_array({values})), '[]'::json)::text {from}")
-            }
-            _ => format!("SELECT json_group_array(json_array({values})) {from}"),
-        };
+        if backend == DbBackend::Postgres {
+            let sql = format!("SELECT {values} {from}");
+            let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, params)).await?;
+            return rows
+                .iter()
+                .map(T::from_row)
+                .collect::<std::result::Result<Vec<T>, _>>()
+                .map_err(|e| Error::Corrupt(format!("reading {what}: {e}")));
+        }
+        let sql = format!("SELECT json_group_array(json_array({values})) {from}");
         let row = self.db.query_one_raw(Statement::from_sql_and_values(backend, sql, params)).await?;
         let text: String = match row {
             Some(r) => r.try_get_by_index(0)?,

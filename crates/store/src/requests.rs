@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::entity::{attachment, attachment_content, body, message, message_raw, request, request_event, round};
-use crate::json::Ts;
+use crate::json::{PlainRow, Ts};
 use crate::{Error, Result, Store, not_found, now};
 
 /// What a new round needs.
@@ -206,9 +206,54 @@ impl RequestRow {
     }
 }
 
+impl PlainRow for RequestRow {
+    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(RequestRow(
+            r.try_get_by_index(0)?,
+            r.try_get_by_index(1)?,
+            r.try_get_by_index(2)?,
+            r.try_get_by_index(3)?,
+            r.try_get_by_index(4)?,
+            r.try_get_by_index::<Option<chrono::DateTime<chrono::Utc>>>(5)?.map(Ts),
+            r.try_get_by_index(6)?,
+            r.try_get_by_index(7)?,
+            r.try_get_by_index(8)?,
+            r.try_get_by_index(9)?,
+            r.try_get_by_index(10)?,
+            r.try_get_by_index(11)?,
+            r.try_get_by_index(12)?,
+            r.try_get_by_index(13)?,
+            r.try_get_by_index(14)?,
+            r.try_get_by_index(15)?,
+            r.try_get_by_index(16)?,
+            r.try_get_by_index(17)?,
+            r.try_get_by_index(18)?,
+            r.try_get_by_index(19)?,
+            Ts(r.try_get_by_index(20)?),
+            Ts(r.try_get_by_index(21)?),
+        ))
+    }
+}
+
 /// A clock event of a request, as [`Store::round_clock_events`] reads it.
 #[derive(Deserialize)]
 struct EventRow(i32, i64, Ts, NaiveDate, Option<String>, String, String, Option<String>, Option<i64>);
+
+impl PlainRow for EventRow {
+    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(EventRow(
+            r.try_get_by_index(0)?,
+            r.try_get_by_index(1)?,
+            Ts(r.try_get_by_index(2)?),
+            r.try_get_by_index(3)?,
+            r.try_get_by_index(4)?,
+            r.try_get_by_index(5)?,
+            r.try_get_by_index(6)?,
+            r.try_get_by_index(7)?,
+            r.try_get_by_index(8)?,
+        ))
+    }
+}
 
 pub(crate) fn to_event(m: request_event::Model) -> Result<RequestEvent> {
     Ok(RequestEvent {
@@ -558,7 +603,7 @@ impl Store {
     /// with `$1`) picks.
     async fn requests_where(&self, join: &str, condition: &str, param: sea_orm::Value) -> Result<Vec<Request>> {
         let rows: Vec<RequestRow> = self
-            .json_array(
+            .page_rows(
                 "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
                  b.id, b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
                  b.valid_from, b.valid_to, b.created_at, b.updated_at",
@@ -624,7 +669,7 @@ impl Store {
     ) -> Result<std::collections::HashMap<i32, Vec<RequestEvent>>> {
         let clock = foi_core::round::CLOCK_STATES.map(|s| format!("'{}'", s.name())).join(", ");
         let mut rows: Vec<EventRow> = self
-            .json_array(
+            .page_rows(
                 "e.request_id, e.id, e.at, e.on_date, e.from_state, e.to_state, e.actor, e.reason, e.message_id",
                 &format!(
                     "FROM rounds o JOIN requests r ON r.round_id = o.id JOIN request_events e ON e.request_id = r.id \

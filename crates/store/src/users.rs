@@ -6,7 +6,7 @@ use foi_core::{Named, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::{session, user};
-use crate::json::Ts;
+use crate::json::{PlainRow, Ts};
 use crate::{Error, Result, Store, not_found, now};
 
 /// A user, as the web UI and `foi users list` show them.
@@ -31,6 +31,20 @@ pub struct Session {
 /// A session with its user, as [`Store::session`] reads it.
 #[derive(serde::Deserialize)]
 struct SessionRow(String, Ts, i32, String, Option<String>, String, Ts);
+
+impl PlainRow for SessionRow {
+    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(SessionRow(
+            r.try_get_by_index(0)?,
+            Ts(r.try_get_by_index(1)?),
+            r.try_get_by_index(2)?,
+            r.try_get_by_index(3)?,
+            r.try_get_by_index(4)?,
+            r.try_get_by_index(5)?,
+            Ts(r.try_get_by_index(6)?),
+        ))
+    }
+}
 
 fn to_user(m: user::Model) -> Result<User> {
     let role = Role::from_name(&m.role)
@@ -165,7 +179,7 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         // One query: every page a signed-in user opens asks this first.
         let rows: Vec<SessionRow> = self
-            .json_array(
+            .page_rows(
                 "s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.role, u.created_at",
                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
                 vec![token_hash.into(), false.into()],
