@@ -21,12 +21,8 @@ use foi_testkit::peak_rss_mb;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, runs: usize) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/codebooks/childrens-palliative-care.toml"
-    ))
-    .unwrap();
-    let book = Codebook::from_toml(&text).unwrap();
+    let text = foi_testkit::SHIPPED_CODEBOOK;
+    let book = Codebook::from_toml(text).unwrap();
     let questions = BulkRound::questions_of(&book);
     let launch = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     let t = Instant::now();
@@ -35,7 +31,7 @@ async fn measure(store: &Store, backend: &str, requests: usize, tags: usize, run
             slug: "bench",
             requests,
             tags,
-            codebook: &text,
+            codebook: text,
             questions: &questions,
             launch,
             seed: 2026,

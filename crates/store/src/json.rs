@@ -23,10 +23,30 @@ impl<'de> Deserialize<'de> for Ts {
     }
 }
 
+/// PostgreSQL sends a time as a value of its own.
+impl sea_orm::TryGetable for Ts {
+    fn try_get_by<I: sea_orm::ColIdx>(res: &QueryResult, index: I) -> std::result::Result<Ts, sea_orm::TryGetError> {
+        DateTime::<Utc>::try_get_by(res, index).map(Ts)
+    }
+}
+
 /// A row read from PostgreSQL's plain rows (the same fields SQLite's JSON array gives).
 pub(crate) trait PlainRow: Sized {
     fn from_row(r: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr>;
 }
+
+/// Implements [`PlainRow`] for a tuple struct whose fields are its columns in order:
+/// `plain_row!(Row: 0, 1, 2)`.
+macro_rules! plain_row {
+    ($row:ident: $($i:literal),+) => {
+        impl $crate::json::PlainRow for $row {
+            fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+                Ok($row($(r.try_get_by_index($i)?),+))
+            }
+        }
+    };
+}
+pub(crate) use plain_row;
 
 impl Store {
     /// `SELECT values FROM ...` as rows of `T`: on SQLite each row is read from a JSON array

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::entity::{attachment, attachment_content, body, message, message_raw, request, request_event, round};
-use crate::json::{PlainRow, Ts};
+use crate::json::{Ts, plain_row};
 use crate::{Error, Result, Store, not_found, now};
 
 /// What a new round needs.
@@ -206,54 +206,13 @@ impl RequestRow {
     }
 }
 
-impl PlainRow for RequestRow {
-    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
-        Ok(RequestRow(
-            r.try_get_by_index(0)?,
-            r.try_get_by_index(1)?,
-            r.try_get_by_index(2)?,
-            r.try_get_by_index(3)?,
-            r.try_get_by_index(4)?,
-            r.try_get_by_index::<Option<chrono::DateTime<chrono::Utc>>>(5)?.map(Ts),
-            r.try_get_by_index(6)?,
-            r.try_get_by_index(7)?,
-            r.try_get_by_index(8)?,
-            r.try_get_by_index(9)?,
-            r.try_get_by_index(10)?,
-            r.try_get_by_index(11)?,
-            r.try_get_by_index(12)?,
-            r.try_get_by_index(13)?,
-            r.try_get_by_index(14)?,
-            r.try_get_by_index(15)?,
-            r.try_get_by_index(16)?,
-            r.try_get_by_index(17)?,
-            r.try_get_by_index(18)?,
-            r.try_get_by_index(19)?,
-            Ts(r.try_get_by_index(20)?),
-            Ts(r.try_get_by_index(21)?),
-        ))
-    }
-}
+plain_row!(RequestRow: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21);
 
 /// A clock event of a request, as [`Store::round_clock_events`] reads it.
 #[derive(Deserialize)]
 struct EventRow(i32, i64, Ts, NaiveDate, Option<String>, String, String, Option<String>, Option<i64>);
 
-impl PlainRow for EventRow {
-    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
-        Ok(EventRow(
-            r.try_get_by_index(0)?,
-            r.try_get_by_index(1)?,
-            Ts(r.try_get_by_index(2)?),
-            r.try_get_by_index(3)?,
-            r.try_get_by_index(4)?,
-            r.try_get_by_index(5)?,
-            r.try_get_by_index(6)?,
-            r.try_get_by_index(7)?,
-            r.try_get_by_index(8)?,
-        ))
-    }
-}
+plain_row!(EventRow: 0, 1, 2, 3, 4, 5, 6, 7, 8);
 
 pub(crate) fn to_event(m: request_event::Model) -> Result<RequestEvent> {
     Ok(RequestEvent {

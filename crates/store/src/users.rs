@@ -6,7 +6,7 @@ use foi_core::{Named, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::{session, user};
-use crate::json::{PlainRow, Ts};
+use crate::json::{Ts, plain_row};
 use crate::{Error, Result, Store, not_found, now};
 
 /// A user, as the web UI and `foi users list` show them.
@@ -32,19 +32,7 @@ pub struct Session {
 #[derive(serde::Deserialize)]
 struct SessionRow(String, Ts, i32, String, Option<String>, String, Ts);
 
-impl PlainRow for SessionRow {
-    fn from_row(r: &sea_orm::QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
-        Ok(SessionRow(
-            r.try_get_by_index(0)?,
-            Ts(r.try_get_by_index(1)?),
-            r.try_get_by_index(2)?,
-            r.try_get_by_index(3)?,
-            r.try_get_by_index(4)?,
-            r.try_get_by_index(5)?,
-            Ts(r.try_get_by_index(6)?),
-        ))
-    }
-}
+plain_row!(SessionRow: 0, 1, 2, 3, 4, 5, 6);
 
 fn to_user(m: user::Model) -> Result<User> {
     let role = Role::from_name(&m.role)

@@ -20,6 +20,10 @@ pub fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
 }
 
+/// The codebook foi ships (`data/codebooks/childrens-palliative-care.toml`), for the
+/// benchmarks' generated rounds.
+pub const SHIPPED_CODEBOOK: &str = include_str!("../../../data/codebooks/childrens-palliative-care.toml");
+
 /// This process's peak resident memory (VmHWM) in MB, for the benchmarks' reports; NaN where
 /// /proc is not there.
 pub fn peak_rss_mb() -> f64 {

@@ -12,11 +12,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
-use foi_core::{Codebook, Role};
-use foi_store::{BulkRound, Store};
+use foi_store::Store;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -73,49 +73,15 @@ async fn measure(
     seconds: u64,
     interval: Duration,
 ) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/codebooks/childrens-palliative-care.toml"
-    ))
-    .unwrap();
-    let book = Codebook::from_toml(&text).unwrap();
-    let questions = BulkRound::questions_of(&book);
     let t = Instant::now();
-    let mut slugs = Vec::new();
-    for i in 0..rounds {
-        let slug = format!("r{i:03}");
-        store
-            .generate_round(&BulkRound {
-                slug: &slug,
-                requests: per_round,
-                tags: per_round * 5,
-                codebook: &text,
-                questions: &questions,
-                launch: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-                seed: i as u64,
-            })
-            .await
-            .unwrap();
-        slugs.push(slug);
-    }
+    let slugs = common::generate_rounds(&store, rounds, per_round).await;
     let mut references = Vec::new();
     for s in slugs.iter().step_by((rounds / 20).max(1)) {
         references.extend(store.requests(s).await.unwrap().into_iter().map(|r| r.reference));
     }
     println!("{backend}: generated {rounds} rounds of {per_round} requests in {:.1} s", t.elapsed().as_secs_f64());
 
-    let user = store.add_user("bench", None, Role::Analyst, "$argon2id$unused").await.unwrap();
-    store
-        .add_session(
-            user.id,
-            &foi_web::auth::token_hash("bench-token"),
-            "csrf",
-            Utc::now() + chrono::Duration::hours(2),
-        )
-        .await
-        .unwrap();
-    let mut app = foi_web::App::new(store.clone()).unwrap();
-    app.today = NaiveDate::from_ymd_opt(2026, 11, 2);
+    let app = common::app_signed_in(&store).await;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let server = tokio::spawn(foi_web::serve(app, "127.0.0.1:0".parse().unwrap(), move |a| {
         let _ = tx.send(a);
@@ -130,11 +96,7 @@ async fn measure(
         tasks.push(tokio::spawn(async move {
             let stream = TcpStream::connect(addr).await.unwrap();
             stream.set_nodelay(true).unwrap();
-            let mut conn = Conn {
-                r: BufReader::new(stream),
-                host: addr.to_string(),
-                cookie: format!("{}=bench-token", foi_web::auth::COOKIE),
-            };
+            let mut conn = Conn { r: BufReader::new(stream), host: addr.to_string(), cookie: common::cookie() };
             let (mut round_t, mut request_t, mut errors) = (Vec::new(), Vec::new(), 0usize);
             let mut k = c * 7919;
             // Clients start spread over one interval, not all at once.

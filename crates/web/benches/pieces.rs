@@ -8,11 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
-use foi_core::{Codebook, Role};
-use foi_store::{BulkRound, Store};
+use foi_store::Store;
 use tower::ServiceExt;
 
 #[global_allocator]
@@ -29,30 +29,9 @@ macro_rules! time {
 }
 
 async fn measure(store: Store, backend: &str, n: usize) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/codebooks/childrens-palliative-care.toml"
-    ))
-    .unwrap();
-    let book = Codebook::from_toml(&text).unwrap();
-    let questions = BulkRound::questions_of(&book);
-    for i in 0..20 {
-        store
-            .generate_round(&BulkRound {
-                slug: &format!("r{i:03}"),
-                requests: 200,
-                tags: 1000,
-                codebook: &text,
-                questions: &questions,
-                launch: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-                seed: i as u64,
-            })
-            .await
-            .unwrap();
-    }
-    let user = store.add_user("bench", None, Role::Analyst, "$argon2id$unused").await.unwrap();
-    let token = foi_web::auth::token_hash("bench-token");
-    store.add_session(user.id, &token, "csrf", Utc::now() + chrono::Duration::hours(2)).await.unwrap();
+    common::generate_rounds(&store, 20, 200).await;
+    let app = common::app_signed_in(&store).await;
+    let token = foi_web::auth::token_hash(common::TOKEN);
     let reference = store.requests("r005").await.unwrap()[7].reference.clone();
     time!(backend, "store: round", n, store.round("r005").await.unwrap());
     time!(backend, "store: requests (200)", n, store.requests("r005").await.unwrap());
@@ -60,14 +39,12 @@ async fn measure(store: Store, backend: &str, n: usize) {
     time!(backend, "store: session", n, store.session(&token).await.unwrap());
     time!(backend, "store: triage_count", n, store.triage_count().await.unwrap());
     time!(backend, "store: request", n, store.request(&reference).await.unwrap());
-    let mut app = foi_web::App::new(store.clone()).unwrap();
-    app.today = NaiveDate::from_ymd_opt(2026, 11, 2);
     let router = foi_web::router(app);
     let get = |path: String| {
         let router = router.clone();
         async move {
             let req = axum::http::Request::get(path)
-                .header("cookie", format!("{}=bench-token", foi_web::auth::COOKIE))
+                .header("cookie", common::cookie())
                 .body(axum::body::Body::empty())
                 .unwrap();
             let r = router.oneshot(req).await.unwrap();

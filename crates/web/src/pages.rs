@@ -344,7 +344,7 @@ pub async fn request(
 ) -> Result<Html<String>> {
     let r = app.store.request(&reference).await?;
     // The parts are read at once, each on its own connection.
-    let (round, log, incoming, messages, triage) = tokio::try_join!(
+    let (round, log, mut incoming, messages, triage) = tokio::try_join!(
         round_of(&app, &r),
         async { Ok(app.store.request_events(r.id).await?) },
         async {
@@ -359,7 +359,6 @@ pub async fn request(
         triage_count(&app),
     )?;
     let status = foi_mailer::round::status_with(&r, &log, app.today())?;
-    let mut incoming = incoming;
     let mut thread = Vec::new();
     for m in messages {
         let (inc, (text, texts)) = match incoming.remove(&m.id) {
