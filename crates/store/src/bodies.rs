@@ -98,12 +98,8 @@ pub struct SuccessionSummary {
 
 pub(crate) fn to_body(m: body::Model) -> Result<Body> {
     Ok(Body {
-        kind: BodyKind::from_name(&m.kind)
-            .ok_or_else(|| Error::Corrupt(format!("body {} has unknown kind {}", m.code, m.kind)))?,
-        regime: m
-            .regime
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("body {} has unknown regime {}", m.code, m.regime)))?,
+        kind: body_kind(&m.code, &m.kind)?,
+        regime: body_regime(&m.code, &m.regime)?,
         code: m.code,
         ods_code: m.ods_code,
         gss_code: m.gss_code,
@@ -114,6 +110,16 @@ pub(crate) fn to_body(m: body::Model) -> Result<Body> {
         valid_from: m.valid_from,
         valid_to: m.valid_to,
     })
+}
+
+/// A stored body kind, read back.
+pub(crate) fn body_kind(code: &str, kind: &str) -> Result<BodyKind> {
+    BodyKind::from_name(kind).ok_or_else(|| Error::Corrupt(format!("body {code} has unknown kind {kind}")))
+}
+
+/// A stored FOI regime, read back.
+pub(crate) fn body_regime(code: &str, regime: &str) -> Result<foi_core::Regime> {
+    regime.parse().map_err(|_| Error::Corrupt(format!("body {code} has unknown regime {regime}")))
 }
 
 fn to_succession(m: succession::Model) -> Succession {

@@ -8,15 +8,32 @@ use foi_core::{Actor, MessageClass, Named, RequestState};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use serde::Serialize;
 
 use crate::entity::{
     attachment, body, case_reference, mail_folder, message, message_location, request, request_event, round,
 };
-use crate::requests::{NewMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state};
+use crate::requests::{NewMessage, StoredMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state, stored_message};
 use crate::{Error, Result, Store, not_found, now};
+
+/// Counts the triage queue: incoming messages matched to no request and not dismissed.
+pub(crate) const TRIAGE_QUEUE: &str =
+    "SELECT count(*) FROM messages WHERE direction = 'incoming' AND request_id IS NULL AND triage_note IS NULL";
+
+/// What a stored attachment is, and its extracted text.
+fn attachment_info(a: attachment::Model) -> (AttachmentInfo, Option<String>) {
+    let info = AttachmentInfo {
+        filename: a.filename,
+        content_type: a.content_type,
+        size: a.size,
+        extraction: a.extraction,
+        extraction_error: a.extraction_error,
+        text_chars: a.text.as_deref().map(|t| t.chars().count()).unwrap_or(0),
+    };
+    (info, a.text)
+}
 
 /// An incoming message as people and scripts see it (`foi messages list --json`).
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +55,17 @@ pub struct IncomingMessage {
     pub triage_note: Option<String>,
     pub source: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
+}
+
+/// A message of a request's thread as its reader sees it: for a reply, also its class, the
+/// evidence for it, its text and its attachments with their extracted text.
+#[derive(Debug, Clone)]
+pub struct ThreadMessage {
+    pub message: StoredMessage,
+    pub class: Option<String>,
+    pub class_evidence: Option<String>,
+    pub text: Option<String>,
+    pub attachments: Vec<(AttachmentInfo, Option<String>)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,12 +205,9 @@ impl Store {
     /// Incoming messages, oldest first.
     /// How many incoming messages wait in triage (no request, not dismissed).
     pub async fn triage_count(&self) -> Result<u64> {
-        Ok(message::Entity::find()
-            .filter(message::Column::Direction.eq("incoming"))
-            .filter(message::Column::RequestId.is_null())
-            .filter(message::Column::TriageNote.is_null())
-            .count(&self.db)
-            .await?)
+        let row = self.db.query_one_raw(Statement::from_string(self.db.get_database_backend(), TRIAGE_QUEUE)).await?;
+        let n: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+        Ok(n.max(0) as u64)
     }
 
     pub async fn incoming_messages(&self, filter: &MessageFilter) -> Result<Vec<IncomingMessage>> {
@@ -251,20 +276,55 @@ impl Store {
                 parse_error: m.parse_error,
                 triage_note: m.triage_note,
                 source: m.source,
-                attachments: atts
-                    .into_iter()
-                    .map(|a| AttachmentInfo {
-                        filename: a.filename,
-                        content_type: a.content_type,
-                        size: a.size,
-                        extraction: a.extraction,
-                        extraction_error: a.extraction_error,
-                        text_chars: a.text.map(|t| t.chars().count()).unwrap_or(0),
-                    })
-                    .collect(),
+                attachments: atts.into_iter().map(|a| attachment_info(a).0).collect(),
             });
         }
         Ok(out)
+    }
+
+    /// The thread of a request, oldest first: every message, sent or received, with the texts
+    /// of the replies and their attachments. Two queries, sent at once.
+    pub async fn thread(&self, reference: &str) -> Result<Vec<ThreadMessage>> {
+        let request_id = || {
+            Query::select()
+                .column(request::Column::Id)
+                .from(request::Entity)
+                .and_where(request::Column::Reference.eq(reference))
+                .to_owned()
+        };
+        let message_ids = Query::select()
+            .column(message::Column::Id)
+            .from(message::Entity)
+            .and_where(message::Column::RequestId.in_subquery(request_id()))
+            .to_owned();
+        let (msgs, atts) = tokio::try_join!(
+            message::Entity::find()
+                .filter(message::Column::RequestId.in_subquery(request_id()))
+                .order_by_asc(message::Column::Id)
+                .all(&self.db),
+            attachment::Entity::find()
+                .filter(attachment::Column::MessageId.in_subquery(message_ids))
+                .order_by_asc(attachment::Column::MessageId)
+                .order_by_asc(attachment::Column::Ordinal)
+                .all(&self.db),
+        )?;
+        let mut attachments: HashMap<i64, Vec<(AttachmentInfo, Option<String>)>> = HashMap::new();
+        for a in atts {
+            attachments.entry(a.message_id).or_default().push(attachment_info(a));
+        }
+        Ok(msgs
+            .into_iter()
+            .map(|m| {
+                let incoming = m.direction == "incoming";
+                ThreadMessage {
+                    attachments: attachments.remove(&m.id).unwrap_or_default(),
+                    class: m.class.clone().filter(|_| incoming),
+                    class_evidence: m.class_evidence.clone().filter(|_| incoming),
+                    text: m.body_text.clone().filter(|_| incoming),
+                    message: stored_message(m),
+                }
+            })
+            .collect())
     }
 
     /// The stored text of a message and its attachments (for showing and tagging).

@@ -28,6 +28,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
 pub use inbox::{
     AttachmentInfo, Batch, BounceInfo, InboxReads, IncomingMessage, Location, MessageFilter, OpenRequest, ReplyMove,
+    ThreadMessage,
     key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
@@ -104,6 +105,9 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true)
+                    // Reads come straight from the mapped file, not copied in by a system
+                    // call into each connection's own page cache.
+                    .pragma("mmap_size", "268435456")
             });
         } else {
             opts.max_connections(16);

@@ -96,6 +96,23 @@ pub struct StoredMessage {
     pub last_error: Option<String>,
 }
 
+pub(crate) fn stored_message(m: message::Model) -> StoredMessage {
+    StoredMessage {
+        id: m.id,
+        request_id: m.request_id,
+        direction: m.direction,
+        kind: m.kind,
+        message_id: m.message_id,
+        subject: m.subject,
+        raw_size: m.raw_size,
+        from_addr: m.from_addr,
+        to_addrs: m.to_addrs,
+        date: m.date,
+        outbox_state: m.outbox_state,
+        last_error: m.last_error,
+    }
+}
+
 fn to_round(m: round::Model) -> Round {
     Round {
         id: m.id,
@@ -134,7 +151,6 @@ struct RequestRow(
     Option<Ts>,
     Option<String>,
     i32,
-    i32,
     String,
     Option<String>,
     Option<String>,
@@ -146,8 +162,6 @@ struct RequestRow(
     String,
     Option<NaiveDate>,
     Option<NaiveDate>,
-    Ts,
-    Ts,
 );
 
 impl RequestRow {
@@ -161,7 +175,6 @@ impl RequestRow {
             sent_at,
             stored_exemptions,
             chasers_sent,
-            body_id,
             code,
             ods_code,
             gss_code,
@@ -173,29 +186,24 @@ impl RequestRow {
             regime,
             valid_from,
             valid_to,
-            created_at,
-            updated_at,
         ) = self;
-        let body = body::Model {
-            id: body_id,
+        let body = foi_core::Body {
+            kind: crate::bodies::body_kind(&code, &kind)?,
+            regime: crate::bodies::body_regime(&code, &regime)?,
             code,
             ods_code,
             gss_code,
             name,
-            kind,
             region,
             website,
             foi_email,
-            regime,
             valid_from,
             valid_to,
-            created_at: created_at.0,
-            updated_at: updated_at.0,
         };
         Ok(Request {
             id,
             round_id,
-            body: crate::bodies::to_body(body)?,
+            body,
             reference,
             state: parse_state(&state)?,
             to_address,
@@ -206,7 +214,7 @@ impl RequestRow {
     }
 }
 
-plain_row!(RequestRow: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21);
+plain_row!(RequestRow: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18);
 
 /// A clock event of a request, as [`Store::round_clock_events`] reads it.
 #[derive(Deserialize)]
@@ -564,8 +572,8 @@ impl Store {
         let rows: Vec<RequestRow> = self
             .page_rows(
                 "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
-                 b.id, b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
-                 b.valid_from, b.valid_to, b.created_at, b.updated_at",
+                 b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
+                 b.valid_from, b.valid_to",
                 &format!("FROM requests r JOIN bodies b ON b.id = r.body_id {join} WHERE {condition}"),
                 vec![param],
                 "requests",
@@ -686,20 +694,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| StoredMessage {
-                id: m.id,
-                request_id: m.request_id,
-                direction: m.direction,
-                kind: m.kind,
-                message_id: m.message_id,
-                subject: m.subject,
-                raw_size: m.raw_size,
-                from_addr: m.from_addr,
-                to_addrs: m.to_addrs,
-                date: m.date,
-                outbox_state: m.outbox_state,
-                last_error: m.last_error,
-            })
+            .map(stored_message)
             .collect())
     }
 

@@ -6,6 +6,7 @@ use foi_core::{Named, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::entity::{session, user};
+use crate::inbox::TRIAGE_QUEUE;
 use crate::json::{Ts, plain_row};
 use crate::{Error, Result, Store, not_found, now};
 
@@ -26,13 +27,16 @@ pub struct Session {
     pub user: User,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// The length of the triage queue ([`Store::triage_count`]) as the session was read:
+    /// every page shows it, so it comes in the same query.
+    pub triage_queue: u64,
 }
 
 /// A session with its user, as [`Store::session`] reads it.
 #[derive(serde::Deserialize)]
-struct SessionRow(String, Ts, i32, String, Option<String>, String, Ts);
+struct SessionRow(String, Ts, i32, String, Option<String>, String, Ts, i64);
 
-plain_row!(SessionRow: 0, 1, 2, 3, 4, 5, 6);
+plain_row!(SessionRow: 0, 1, 2, 3, 4, 5, 6, 7);
 
 fn to_user(m: user::Model) -> Result<User> {
     let role = Role::from_name(&m.role)
@@ -168,13 +172,16 @@ impl Store {
         // One query: every page a signed-in user opens asks this first.
         let rows: Vec<SessionRow> = self
             .page_rows(
-                "s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.role, u.created_at",
+                &format!(
+                    "s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.role, u.created_at, \
+                     ({TRIAGE_QUEUE})"
+                ),
                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = $2",
                 vec![token_hash.into(), false.into()],
                 "a session",
             )
             .await?;
-        let Some(SessionRow(csrf_token, expires_at, id, username, display_name, role, created_at)) =
+        let Some(SessionRow(csrf_token, expires_at, id, username, display_name, role, created_at, triage)) =
             rows.into_iter().next()
         else {
             return Ok(None);
@@ -191,7 +198,7 @@ impl Store {
             disabled: false,
             created_at: created_at.0,
         })?;
-        Ok(Some(Session { user, csrf_token, expires_at: expires_at.0 }))
+        Ok(Some(Session { user, csrf_token, expires_at: expires_at.0, triage_queue: triage.max(0) as u64 }))
     }
 
     /// Ends a session.

@@ -39,6 +39,9 @@ async fn measure(store: Store, backend: &str, n: usize) {
     time!(backend, "store: session", n, store.session(&token).await.unwrap());
     time!(backend, "store: triage_count", n, store.triage_count().await.unwrap());
     time!(backend, "store: request", n, store.request(&reference).await.unwrap());
+    time!(backend, "store: thread", n, store.thread(&reference).await.unwrap());
+    time!(backend, "store: request_events", n, store.request_events(7).await.unwrap());
+    time!(backend, "store: round_by_id", n, store.round_by_id(5).await.unwrap());
     let router = foi_web::router(app);
     let get = |path: String| {
         let router = router.clone();

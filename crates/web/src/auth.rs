@@ -117,6 +117,8 @@ pub fn may(role: Role, action: Action) -> bool {
 pub struct Signed {
     pub user: User,
     pub csrf: String,
+    /// The length of the triage queue, read with the session (every page's frame shows it).
+    pub triage: u64,
 }
 
 impl Signed {
@@ -153,7 +155,7 @@ impl FromRequestParts<App> for Signed {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Signed> {
         let Some(token) = session_token(&parts.headers) else { return Err(Error::SignIn) };
         match app.store.session(&token_hash(&token)).await? {
-            Some(s) => Ok(Signed { user: s.user, csrf: s.csrf_token }),
+            Some(s) => Ok(Signed { user: s.user, csrf: s.csrf_token, triage: s.triage_queue }),
             None => Err(Error::SignIn),
         }
     }

@@ -29,18 +29,9 @@ fn label(s: &str) -> String {
     s.replace('_', " ")
 }
 
-async fn triage_count(app: &App) -> Result<u64> {
-    Ok(app.store.triage_count().await?)
-}
-
 /// The frame of a page for the signed-in user.
-async fn layout(app: &App, s: &Signed, title: impl Into<String>, flash: Option<&str>) -> Result<Layout> {
-    Ok(frame(s, title, flash, triage_count(app).await?))
-}
-
-/// The frame of a page, with the length of the triage queue already read.
-fn frame(s: &Signed, title: impl Into<String>, flash: Option<&str>, triage: u64) -> Layout {
-    Layout { title: title.into(), me: Some(Me::of(s, triage)), flash: flash.map(str::to_string) }
+fn frame(s: &Signed, title: impl Into<String>, flash: Option<&str>) -> Layout {
+    Layout { title: title.into(), me: Some(Me::of(s)), flash: flash.map(str::to_string) }
 }
 
 /// The choices of a `<select>` from (value, label) pairs.
@@ -173,7 +164,7 @@ pub async fn dashboard(State(app): State<App>, s: Signed) -> Result<Html<String>
         });
     }
     views::render(&views::Dashboard {
-        layout: layout(&app, &s, "Dashboard", None).await?,
+        layout: frame(&s, "Dashboard", None),
         rounds,
         overdue: overdue_all,
     })
@@ -209,11 +200,10 @@ pub async fn round(
     Path(slug): Path<String>,
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>> {
-    let (round, requests, mut events, triage) = tokio::try_join!(
-        async { Ok(app.store.round(&slug).await?) },
-        async { Ok(app.store.requests(&slug).await?) },
-        async { Ok(app.store.round_clock_events(&slug).await?) },
-        triage_count(&app),
+    let (round, requests, mut events) = tokio::try_join!(
+        app.store.round(&slug),
+        app.store.requests(&slug),
+        app.store.round_clock_events(&slug),
     )?;
     let today = app.today();
     let statuses = requests
@@ -264,7 +254,7 @@ pub async fn round(
     let states = choices(RequestState::ALL.iter().map(|st| (st.name(), label(st.name()))), want_state);
     let sorts = choices(SORTS.iter().map(|(v, l)| (*v, l.to_string())), Some(sort));
     views::render(&RoundPage {
-        layout: frame(&s, round.name, None, triage),
+        layout: frame(&s, round.name, None),
         slug: round.slug,
         codebook: round.codebook_name,
         template_set: round.template_set,
@@ -342,62 +332,44 @@ pub async fn request(
     Path(reference): Path<String>,
     Query(d): Query<Done>,
 ) -> Result<Html<String>> {
-    let r = app.store.request(&reference).await?;
-    // The parts are read at once, each on its own connection.
-    let (round, log, mut incoming, messages, triage) = tokio::try_join!(
-        round_of(&app, &r),
-        async { Ok(app.store.request_events(r.id).await?) },
-        async {
-            let filter = MessageFilter { request_id: Some(r.id), ..Default::default() };
-            let incoming = app.store.incoming_messages(&filter).await?;
-            // The replies' texts, all at once.
-            let texts =
-                futures_util::future::try_join_all(incoming.iter().map(|m| app.store.message_texts(m.id))).await?;
-            Ok::<_, Error>(incoming.into_iter().zip(texts).map(|(m, t)| (m.id, (m, t))).collect::<HashMap<_, _>>())
-        },
-        async { Ok(app.store.messages_of_request(r.id).await?) },
-        triage_count(&app),
-    )?;
+    // The parts are read at once, each on its own connection: first what the reference
+    // finds, then what the request's ids find.
+    let (r, thread) = tokio::try_join!(app.store.request(&reference), app.store.thread(&reference))?;
+    let (round, log) = tokio::try_join!(round_of(&app, &r), async { Ok(app.store.request_events(r.id).await?) })?;
     let status = foi_mailer::round::status_with(&r, &log, app.today())?;
-    let mut thread = Vec::new();
-    for m in messages {
-        let (inc, (text, texts)) = match incoming.remove(&m.id) {
-            Some((i, t)) => (Some(i), t),
-            None => (None, (None, Vec::new())),
-        };
-        let inc = inc.as_ref();
-        let attachments: Vec<AttachmentView> = inc
-            .map(|i| {
-                i.attachments
-                    .iter()
-                    .zip(texts)
-                    .enumerate()
-                    .map(|(index, (a, (name, text)))| AttachmentView {
-                        index,
-                        name: name.or_else(|| a.filename.clone()).unwrap_or_else(|| "(no name)".into()),
-                        content_type: a.content_type.clone(),
-                        size: a.size,
-                        extraction: a.extraction.clone(),
-                        error: a.extraction_error.clone().unwrap_or_default(),
-                        text: text.unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        thread.push(ThreadMessage {
-            id: m.id,
-            what: if m.direction == "incoming" { "reply".to_string() } else { label(&m.kind) },
-            direction: m.direction,
-            date: date(m.date),
-            from: m.from_addr.unwrap_or_default(),
-            subject: m.subject.unwrap_or_default(),
-            class: inc.map(|i| label(&i.class)).unwrap_or_default(),
-            evidence: inc.and_then(|i| i.class_evidence.clone()).unwrap_or_default(),
-            outbox: m.outbox_state.as_deref().map(label).unwrap_or_default(),
-            text: text.unwrap_or_default(),
-            attachments,
-        });
-    }
+    let thread: Vec<ThreadMessage> = thread
+        .into_iter()
+        .map(|t| {
+            let m = t.message;
+            let attachments = t
+                .attachments
+                .into_iter()
+                .enumerate()
+                .map(|(index, (a, text))| AttachmentView {
+                    index,
+                    name: a.filename.unwrap_or_else(|| "(no name)".into()),
+                    content_type: a.content_type,
+                    size: a.size,
+                    extraction: a.extraction,
+                    error: a.extraction_error.unwrap_or_default(),
+                    text: text.unwrap_or_default(),
+                })
+                .collect();
+            ThreadMessage {
+                id: m.id,
+                what: if m.direction == "incoming" { "reply".to_string() } else { label(&m.kind) },
+                direction: m.direction,
+                date: date(m.date),
+                from: m.from_addr.unwrap_or_default(),
+                subject: m.subject.unwrap_or_default(),
+                class: t.class.as_deref().map(label).unwrap_or_default(),
+                evidence: t.class_evidence.unwrap_or_default(),
+                outbox: m.outbox_state.as_deref().map(label).unwrap_or_default(),
+                text: t.text.unwrap_or_default(),
+                attachments,
+            }
+        })
+        .collect();
     let events: Vec<EventRow> = log
         .iter()
         .map(|e| EventRow {
@@ -418,7 +390,6 @@ pub async fn request(
             &s,
             format!("Request {} · {}", r.reference, r.body.name),
             done_message(d.done.as_deref()),
-            triage,
         ),
         may_move: auth::may(s.user.role, Action::Officer) && !states.is_empty(),
         kind: r.body.kind.label(),
@@ -522,7 +493,7 @@ pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQue
     }
     let pick = if found.len() == 1 { found[0].reference.clone() } else { String::new() };
     views::render(&views::Triage {
-        layout: layout(&app, &s, format!("Triage: {} messages", msgs.len()), done_message(q.done.as_deref())).await?,
+        layout: frame(&s, format!("Triage: {} messages", msgs.len()), done_message(q.done.as_deref())),
         messages,
         q: q.q.unwrap_or_default(),
         found,
@@ -643,24 +614,21 @@ pub async fn tag_form(
             }
         })
         .collect();
-    let mut replies = Vec::new();
-    let incoming =
-        app.store.incoming_messages(&MessageFilter { request: Some(reference.clone()), ..Default::default() }).await?;
-    for m in incoming
-        .iter()
-        .filter(|m| matches!(m.class.as_str(), "answer_full" | "answer_partial" | "refusal" | "not_held"))
-    {
-        let (text, atts) = app.store.message_texts(m.id).await?;
-        replies.push(ReplyView {
-            date: date(m.date),
-            class: label(&m.class),
-            text: text.unwrap_or_default(),
-            attachments: atts.into_iter().filter_map(|(n, t)| t.map(|t| (n.unwrap_or_default(), t))).collect(),
-        });
-    }
+    let replies: Vec<ReplyView> = app
+        .store
+        .thread(&reference)
+        .await?
+        .into_iter()
+        .filter(|t| matches!(t.class.as_deref(), Some("answer_full" | "answer_partial" | "refusal" | "not_held")))
+        .map(|t| ReplyView {
+            date: date(t.message.date),
+            class: t.class.as_deref().map(label).unwrap_or_default(),
+            text: t.text.unwrap_or_default(),
+            attachments: t.attachments.into_iter().filter_map(|(a, t)| t.map(|t| (a.filename.unwrap_or_default(), t))).collect(),
+        })
+        .collect();
     views::render(&TagPage {
-        layout: layout(&app, &s, format!("Tag {} · {}", r.reference, r.body.name), done_message(d.done.as_deref()))
-            .await?,
+        layout: frame(&s, format!("Tag {} · {}", r.reference, r.body.name), done_message(d.done.as_deref())),
         next: next_untagged(&app, &round, &reference).await?,
         may_tag: auth::may(s.user.role, Action::Tag),
         kind: r.body.kind.label(),
@@ -745,7 +713,7 @@ async fn bodies_page(
         })
         .collect();
     views::render(&views::Bodies {
-        layout: layout(app, s, "Bodies", flash).await?,
+        layout: frame(s, "Bodies", flash),
         bodies,
         total,
         q: q.unwrap_or_default(),

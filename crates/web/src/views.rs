@@ -44,12 +44,12 @@ pub struct Me {
 }
 
 impl Me {
-    pub fn of(s: &crate::auth::Signed, triage: u64) -> Me {
+    pub fn of(s: &crate::auth::Signed) -> Me {
         Me {
             name: s.user.display_name.clone().unwrap_or_else(|| s.user.username.clone()),
             role: foi_core::Named::name(s.user.role),
             csrf: s.csrf.clone(),
-            triage,
+            triage: s.triage,
         }
     }
 }
