@@ -15,7 +15,10 @@ use serde::Serialize;
 use crate::entity::{
     attachment, body, case_reference, mail_folder, message, message_location, request, request_event, round,
 };
-use crate::requests::{NewMessage, StoredMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state, stored_message};
+use crate::requests::{
+    NewMessage, StoredMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state,
+    stored_message,
+};
 use crate::{Error, Result, Store, not_found, now};
 
 /// Counts the triage queue: incoming messages matched to no request and not dismissed.

@@ -251,3 +251,65 @@ async fn messages_keep_their_bytes_and_are_stored_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_thread_reads_every_message_of_its_request_in_order_with_the_replies_texts() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        store.create_round(&new_round("cpc-2026")).await.unwrap();
+        let officer = Actor::Person("officer".into());
+        let items = vec![("QHG".to_string(), "REF1".to_string()), ("QUE".to_string(), "REF2".to_string())];
+        store.add_requests("cpc-2026", &items, &officer).await.unwrap();
+        let (one, two) = (store.request("REF1").await.unwrap(), store.request("REF2").await.unwrap());
+        let message =
+            |request: Option<i32>, direction: &str, hash: &str, text: &str, files: &[(&str, Option<&str>)]| {
+                NewMessage {
+                    request_id: request,
+                    direction: direction.into(),
+                    kind: if direction == "incoming" { "reply" } else { "request" }.into(),
+                    message_id: Some(format!("{hash}@example")),
+                    content_hash: hash.into(),
+                    raw: text.as_bytes().to_vec(),
+                    body_text: Some(text.into()),
+                    class: (direction == "incoming").then(|| "answer_full".to_string()),
+                    class_evidence: (direction == "incoming").then(|| "we commission".to_string()),
+                    attachments: files
+                        .iter()
+                        .map(|(name, text)| NewAttachment {
+                            filename: Some(name.to_string()),
+                            content_type: "application/pdf".into(),
+                            sha256: name.to_string(),
+                            content: name.as_bytes().to_vec(),
+                            extraction: "ok".into(),
+                            text: text.map(str::to_string),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                }
+            };
+        store.store_message(&message(Some(one.id), "outgoing", "m1", "Dear ICB", &[])).await.unwrap();
+        store.store_message(&message(Some(two.id), "incoming", "m2", "another request's", &[])).await.unwrap();
+        store.store_message(&message(None, "incoming", "m3", "nobody's", &[])).await.unwrap();
+        let files = [("b.pdf", Some("second")), ("a.pdf", None), ("c.pdf", Some("third"))];
+        store.store_message(&message(Some(one.id), "incoming", "m4", "We do.", &files)).await.unwrap();
+
+        let thread = store.thread("REF1").await.unwrap();
+        let what: Vec<_> = thread.iter().map(|t| (t.message.direction.as_str(), t.text.as_deref())).collect();
+        assert_eq!(what, [("outgoing", None), ("incoming", Some("We do."))], "oldest first, only REF1's");
+        let reply = &thread[1];
+        assert_eq!(reply.class.as_deref(), Some("answer_full"));
+        assert_eq!(reply.class_evidence.as_deref(), Some("we commission"));
+        let atts: Vec<_> = reply.attachments.iter().map(|(a, t)| (a.filename.as_deref(), t.as_deref())).collect();
+        assert_eq!(atts, [(Some("b.pdf"), Some("second")), (Some("a.pdf"), None), (Some("c.pdf"), Some("third"))]);
+        assert_eq!(reply.attachments[2].0.text_chars, 5);
+        assert!(store.thread("NO-SUCH").await.unwrap().is_empty());
+
+        // The session brings the length of the triage queue with it.
+        let user = store.add_user("ana", None, foi_core::Role::Analyst, "$argon2id$x").await.unwrap();
+        store.add_session(user.id, "h", "c", chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+        assert_eq!(store.session("h").await.unwrap().unwrap().triage_queue, 1);
+        assert_eq!(store.triage_count().await.unwrap(), 1);
+    })
+    .await;
+}

@@ -163,11 +163,7 @@ pub async fn dashboard(State(app): State<App>, s: Signed) -> Result<Html<String>
             name: r.name,
         });
     }
-    views::render(&views::Dashboard {
-        layout: frame(&s, "Dashboard", None),
-        rounds,
-        overdue: overdue_all,
-    })
+    views::render(&views::Dashboard { layout: frame(&s, "Dashboard", None), rounds, overdue: overdue_all })
 }
 
 /// The "overdue" count of the all-bodies row of a response-rate table.
@@ -200,11 +196,8 @@ pub async fn round(
     Path(slug): Path<String>,
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>> {
-    let (round, requests, mut events) = tokio::try_join!(
-        app.store.round(&slug),
-        app.store.requests(&slug),
-        app.store.round_clock_events(&slug),
-    )?;
+    let (round, requests, mut events) =
+        tokio::try_join!(app.store.round(&slug), app.store.requests(&slug), app.store.round_clock_events(&slug),)?;
     let today = app.today();
     let statuses = requests
         .iter()
@@ -386,11 +379,7 @@ pub async fn request(
         None,
     );
     views::render(&RequestPage {
-        layout: frame(
-            &s,
-            format!("Request {} · {}", r.reference, r.body.name),
-            done_message(d.done.as_deref()),
-        ),
+        layout: frame(&s, format!("Request {} · {}", r.reference, r.body.name), done_message(d.done.as_deref())),
         may_move: auth::may(s.user.role, Action::Officer) && !states.is_empty(),
         kind: r.body.kind.label(),
         round: round.name,
@@ -624,7 +613,11 @@ pub async fn tag_form(
             date: date(t.message.date),
             class: t.class.as_deref().map(label).unwrap_or_default(),
             text: t.text.unwrap_or_default(),
-            attachments: t.attachments.into_iter().filter_map(|(a, t)| t.map(|t| (a.filename.unwrap_or_default(), t))).collect(),
+            attachments: t
+                .attachments
+                .into_iter()
+                .filter_map(|(a, t)| t.map(|t| (a.filename.unwrap_or_default(), t)))
+                .collect(),
         })
         .collect();
     views::render(&TagPage {
