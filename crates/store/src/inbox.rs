@@ -92,8 +92,6 @@ pub struct AttachmentInfo {
 pub struct MessageFilter {
     /// The request's, by its reference.
     pub request: Option<String>,
-    /// The request's, by its id (when the caller has read the request already).
-    pub request_id: Option<i32>,
     pub unmatched: bool,
     pub ids: Option<Vec<i64>>,
 }
@@ -205,7 +203,6 @@ impl Store {
             .map(|f| (f.uidvalidity as u32, f.last_uid as u32)))
     }
 
-    /// Incoming messages, oldest first.
     /// How many incoming messages wait in triage (no request, not dismissed).
     pub async fn triage_count(&self) -> Result<u64> {
         let row = self.db.query_one_raw(Statement::from_string(self.db.get_database_backend(), TRIAGE_QUEUE)).await?;
@@ -213,6 +210,7 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
+    /// Incoming messages, oldest first.
     pub async fn incoming_messages(&self, filter: &MessageFilter) -> Result<Vec<IncomingMessage>> {
         let mut cond = Condition::all().add(message::Column::Direction.eq("incoming"));
         if let Some(reference) = &filter.request {
@@ -222,9 +220,6 @@ impl Store {
                 .await?
                 .ok_or_else(|| not_found("request", reference))?
                 .id;
-            cond = cond.add(message::Column::RequestId.eq(id));
-        }
-        if let Some(id) = filter.request_id {
             cond = cond.add(message::Column::RequestId.eq(id));
         }
         if filter.unmatched {
@@ -317,13 +312,13 @@ impl Store {
         }
         Ok(msgs
             .into_iter()
-            .map(|m| {
+            .map(|mut m| {
                 let incoming = m.direction == "incoming";
                 ThreadMessage {
                     attachments: attachments.remove(&m.id).unwrap_or_default(),
-                    class: m.class.clone().filter(|_| incoming),
-                    class_evidence: m.class_evidence.clone().filter(|_| incoming),
-                    text: m.body_text.clone().filter(|_| incoming),
+                    class: m.class.take().filter(|_| incoming),
+                    class_evidence: m.class_evidence.take().filter(|_| incoming),
+                    text: m.body_text.take().filter(|_| incoming),
                     message: stored_message(m),
                 }
             })
