@@ -9,6 +9,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_inbox;
 mod m20261123_000003_coded;
 mod m20261123_000004_sessions;
+mod m20261123_000005_round_revision;
 
 pub use m20261123_000003_coded::recode_sql;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_inbox::Migration),
             Box::new(m20261123_000003_coded::Migration),
             Box::new(m20261123_000004_sessions::Migration),
+            Box::new(m20261123_000005_round_revision::Migration),
         ]
     }
 }

@@ -24,6 +24,10 @@ pub struct Round {
     pub reply_domain: Option<String>,
     pub launch_date: Option<NaiveDate>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// A number the database moves whenever anything the round's pages show changes: one
+    /// of its requests, their events or their bodies. Equal revisions, same round page.
+    #[serde(skip)]
+    pub revision: i64,
 }
 
 /// One body in one round.

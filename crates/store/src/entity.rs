@@ -121,6 +121,8 @@ pub mod round {
         pub closed_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Moved by triggers (`migrations/sql/round_revision.*.sql`), never written here.
+        pub revision: i64,
     }
     no_relations!();
 }

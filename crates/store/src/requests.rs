@@ -126,6 +126,7 @@ fn to_round(m: round::Model) -> Round {
         reply_domain: m.reply_domain,
         launch_date: m.launch_date,
         closed_at: m.closed_at,
+        revision: m.revision,
     }
 }
 

@@ -313,3 +313,61 @@ async fn a_thread_reads_every_message_of_its_request_in_order_with_the_replies_t
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_rounds_revision_moves_whenever_its_requests_their_events_or_their_bodies_change() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        let revision = |slug: &'static str| {
+            let store = store.clone();
+            async move { store.round(slug).await.unwrap().revision }
+        };
+        store.create_round(&new_round("a")).await.unwrap();
+        store.create_round(&new_round("b")).await.unwrap();
+        let (a0, b0) = (revision("a").await, revision("b").await);
+        let officer = Actor::Person("officer".into());
+        let sys = Actor::System("mailer".into());
+        let items: Vec<_> = ["QHG", "QUE", "QWU", "QE1"].iter().map(|c| (c.to_string(), format!("A-{c}"))).collect();
+        store.add_requests("a", &items, &officer).await.unwrap();
+        let a1 = revision("a").await;
+        assert!(a1 > a0, "adding requests moves the round: {a0} -> {a1}");
+        assert_eq!(revision("b").await, b0, "and no other round");
+
+        // A move (the request and its event).
+        let r = store.request("A-QHG").await.unwrap();
+        store.move_request(r.id, RequestState::Queued, &sys, None, d("2026-11-02"), None).await.unwrap();
+        let a2 = revision("a").await;
+        assert!(a2 > a1);
+        // A move that is refused changes nothing.
+        assert!(store.move_request(r.id, RequestState::Queued, &sys, None, d("2026-11-02"), None).await.is_err());
+        assert_eq!(revision("a").await, a2);
+
+        // A body of the round renamed; a body in no round renamed moves nothing.
+        let rename = |name: &str| BodyUpdate { name: Some(name.into()), ..Default::default() };
+        store.update_body("QUE", &rename("Renamed ICB"), "test").await.unwrap();
+        let a3 = revision("a").await;
+        assert!(a3 > a2);
+        store.update_body("QOX", &rename("Elsewhere ICB"), "test").await.unwrap();
+        assert_eq!((revision("a").await, revision("b").await), (a3, b0));
+
+        // Writers to the same round at once all land (on PostgreSQL the round's row is
+        // locked only at commit: no deadlock between them), each moving the revision.
+        let requests = store.requests("a").await.unwrap();
+        let moves: Vec<_> = requests
+            .iter()
+            .map(|r| {
+                let (store, id) = (store.clone(), r.id);
+                let to = if r.state == RequestState::Draft { RequestState::Queued } else { RequestState::Sent };
+                tokio::spawn(async move {
+                    store.move_request(id, to, &Actor::System("mailer".into()), None, d("2026-11-03"), None).await
+                })
+            })
+            .collect();
+        for m in moves {
+            m.await.unwrap().unwrap();
+        }
+        assert!(revision("a").await >= a3 + requests.len() as i64);
+        assert_eq!(revision("b").await, b0);
+    })
+    .await;
+}

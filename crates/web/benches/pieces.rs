@@ -42,6 +42,7 @@ async fn measure(store: Store, backend: &str, n: usize) {
     time!(backend, "store: thread", n, store.thread(&reference).await.unwrap());
     time!(backend, "store: request_events", n, store.request_events(7).await.unwrap());
     time!(backend, "store: round_by_id", n, store.round_by_id(5).await.unwrap());
+    let today = app.today;
     let router = foi_web::router(app);
     let get = |path: String| {
         let router = router.clone();
@@ -54,7 +55,21 @@ async fn measure(store: Store, backend: &str, n: usize) {
             assert_eq!(r.status(), 200);
         }
     };
-    time!(backend, "page: round (200 requests)", n, get("/rounds/r005".into()).await);
+    // A new App keeps nothing: its round page computes every row.
+    let fresh = || {
+        let mut app = foi_web::App::new(store.clone()).unwrap();
+        app.today = today;
+        async move {
+            let router = foi_web::router(app);
+            let req = axum::http::Request::get("/rounds/r005")
+                .header("cookie", common::cookie())
+                .body(axum::body::Body::empty())
+                .unwrap();
+            assert_eq!(router.oneshot(req).await.unwrap().status(), 200);
+        }
+    };
+    time!(backend, "page: round, computed", n, fresh().await);
+    time!(backend, "page: round, kept", n, get("/rounds/r005".into()).await);
     time!(backend, "page: request", n, get(format!("/requests/{reference}")).await);
 }
 

@@ -7,10 +7,12 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod cache;
 mod pages;
 mod views;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -92,11 +94,13 @@ pub struct App {
     pub today: Option<NaiveDate>,
     /// Mark the session cookie `Secure` (when served behind HTTPS).
     pub secure_cookie: bool,
+    /// The round page's rows of recently shown rounds, kept while each round is unchanged.
+    rounds: Arc<cache::RoundCache>,
 }
 
 impl App {
     pub fn new(store: Store) -> Result<App> {
-        Ok(App { store, today: None, secure_cookie: false })
+        Ok(App { store, today: None, secure_cookie: false, rounds: Default::default() })
     }
 
     fn today(&self) -> NaiveDate {

@@ -1,7 +1,7 @@
 //! The pages and form handlers: each reads through the store and the libraries, checks the
 //! signed-in user's role (and, for a form, its CSRF token), and renders a template.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,6 +15,7 @@ use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
 use serde::Deserialize;
 
 use crate::auth::{self, Action, Signed};
+use crate::cache::{Listed, RoundRows};
 use crate::views::{
     self, AttachmentView, BodyRow, Choice, EventRow, FoundRequest, Layout, Me, QuestionView, ReplyView, RequestPage,
     RoundPage, RoundRow, Suggestion, TagPage, ThreadMessage, TriageMessage,
@@ -196,54 +197,31 @@ pub async fn round(
     Path(slug): Path<String>,
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>> {
-    let (round, requests, mut events) =
-        tokio::try_join!(app.store.round(&slug), app.store.requests(&slug), app.store.round_clock_events(&slug),)?;
-    let today = app.today();
-    let statuses = requests
-        .iter()
-        .map(|r| foi_mailer::round::status_with(r, &events.remove(&r.id).unwrap_or_default(), today))
-        .collect::<Result<Vec<_>, _>>()?;
-    let kinds: HashMap<&str, &'static str> =
-        requests.iter().map(|r| (r.reference.as_str(), r.body.kind.label())).collect();
+    let round = app.store.round(&slug).await?;
+    let computed = round_rows(&app, &round).await?;
     let want_state = q.state.as_deref().filter(|s| !s.is_empty());
     let search = q.q.as_deref().map(str::to_lowercase).filter(|s| !s.is_empty());
     let only_overdue = q.overdue.is_some();
-    let total = statuses.len();
-    let mut rows: Vec<_> = statuses
-        .into_iter()
-        .filter(|st| want_state.is_none_or(|w| st.state.name() == w))
-        .filter(|st| {
-            search.as_ref().is_none_or(|s| {
-                st.body_name.to_lowercase().contains(s) || st.reference.contains(s) || st.body_code.to_lowercase() == *s
-            })
+    let mut rows: Vec<&Listed> = computed
+        .listed
+        .iter()
+        .filter(|l| want_state.is_none_or(|w| l.state.name() == w))
+        .filter(|l| {
+            search
+                .as_ref()
+                .is_none_or(|s| l.name_lower.contains(s) || l.row.reference.contains(s) || l.code_lower == *s)
         })
-        .filter(|st| !only_overdue || st.working_days_overdue > 0)
+        .filter(|l| !only_overdue || l.row.overdue > 0)
         .collect();
     let sort = q.sort.as_deref().unwrap_or("body");
+    let by_body = |a: &&Listed, b: &&Listed| a.row.body.cmp(&b.row.body);
     match sort {
-        "state" => rows.sort_by(|a, b| a.state.name().cmp(b.state.name()).then(a.body_name.cmp(&b.body_name))),
-        "due" => rows.sort_by(|a, b| a.due.cmp(&b.due).then(a.body_name.cmp(&b.body_name))),
-        "overdue" => {
-            rows.sort_by(|a, b| b.working_days_overdue.cmp(&a.working_days_overdue).then(a.body_name.cmp(&b.body_name)))
-        }
-        "kind" => rows.sort_by(|a, b| {
-            kinds.get(a.reference.as_str()).cmp(&kinds.get(b.reference.as_str())).then(a.body_name.cmp(&b.body_name))
-        }),
-        _ => rows.sort_by(|a, b| a.body_name.cmp(&b.body_name)),
+        "state" => rows.sort_by(|a, b| a.state.name().cmp(b.state.name()).then(by_body(a, b))),
+        "due" => rows.sort_by(|a, b| a.due.cmp(&b.due).then(by_body(a, b))),
+        "overdue" => rows.sort_by(|a, b| b.row.overdue.cmp(&a.row.overdue).then(by_body(a, b))),
+        "kind" => rows.sort_by(|a, b| a.row.kind.cmp(b.row.kind).then(by_body(a, b))),
+        _ => rows.sort_by(by_body),
     }
-    let rows: Vec<RoundRow> = rows
-        .into_iter()
-        .map(|st| RoundRow {
-            kind: kinds.get(st.reference.as_str()).copied().unwrap_or(""),
-            body: st.body_name,
-            state: label(st.state.name()),
-            sent: st.sent_on.map(|d| d.to_string()).unwrap_or_default(),
-            due: st.due.map(|d| d.to_string()).unwrap_or_default(),
-            overdue: st.working_days_overdue.max(0),
-            chasers: st.chasers_sent,
-            reference: st.reference,
-        })
-        .collect();
     let states = choices(RequestState::ALL.iter().map(|st| (st.name(), label(st.name()))), want_state);
     let sorts = choices(SORTS.iter().map(|(v, l)| (*v, l.to_string())), Some(sort));
     views::render(&RoundPage {
@@ -251,13 +229,50 @@ pub async fn round(
         slug: round.slug,
         codebook: round.codebook_name,
         template_set: round.template_set,
-        total,
-        rows,
+        total: computed.listed.len(),
+        rows: rows.into_iter().map(|l| &l.row).collect(),
         states,
         sorts,
         q: q.q.unwrap_or_default(),
         only_overdue,
     })
+}
+
+/// Every request of `round` as its page lists them, today: kept from an earlier page while
+/// the round's revision stays the same, else read (after the round, so never older than
+/// its revision) and computed.
+async fn round_rows(app: &App, round: &Round) -> Result<Arc<RoundRows>> {
+    let today = app.today();
+    if let Some(rows) = app.rounds.get(round, today) {
+        return Ok(rows);
+    }
+    let (requests, mut events) =
+        tokio::try_join!(app.store.requests(&round.slug), app.store.round_clock_events(&round.slug))?;
+    let listed = requests
+        .iter()
+        .map(|r| {
+            let st = foi_mailer::round::status_with(r, &events.remove(&r.id).unwrap_or_default(), today)?;
+            Ok(Listed {
+                state: st.state,
+                due: st.due,
+                name_lower: st.body_name.to_lowercase(),
+                code_lower: st.body_code.to_lowercase(),
+                row: RoundRow {
+                    kind: r.body.kind.label(),
+                    body: st.body_name,
+                    state: label(st.state.name()),
+                    sent: st.sent_on.map(|d| d.to_string()).unwrap_or_default(),
+                    due: st.due.map(|d| d.to_string()).unwrap_or_default(),
+                    overdue: st.working_days_overdue.max(0),
+                    chasers: st.chasers_sent,
+                    reference: st.reference,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let rows = Arc::new(RoundRows { revision: round.revision, today, listed });
+    app.rounds.put(round.id, rows.clone());
+    Ok(rows)
 }
 
 /// `/rounds/SLUG/reports/monthly.csv` and the like: the report as a download.

@@ -95,13 +95,13 @@ pub struct DashboardRound {
 
 #[derive(Template)]
 #[template(path = "round.html")]
-pub struct RoundPage {
+pub struct RoundPage<'a> {
     pub layout: Layout,
     pub slug: String,
     pub codebook: String,
     pub template_set: String,
     pub total: usize,
-    pub rows: Vec<RoundRow>,
+    pub rows: Vec<&'a RoundRow>,
     pub states: Vec<Choice>,
     pub sorts: Vec<Choice>,
     pub q: String,

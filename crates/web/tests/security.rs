@@ -5,80 +5,14 @@
 
 mod fixture;
 
+use fixture::client::Client;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use foi_store::TagFilter;
 use foi_store::testing::each_backend;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-
-struct Client {
-    router: axum::Router,
-    cookie: Option<String>,
-}
-
-struct Got {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Got {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn header(&self, name: header::HeaderName) -> String {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
-    }
-}
-
-impl Client {
-    async fn send(&self, method: &str, uri: &str, form: Option<&str>, origin: Option<&str>) -> Got {
-        let mut b = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:8080");
-        if let Some(c) = &self.cookie {
-            b = b.header(header::COOKIE, c);
-        }
-        if let Some(o) = origin {
-            b = b.header(header::ORIGIN, o);
-        }
-        let req = match form {
-            Some(f) => {
-                b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(f.to_string()))
-            }
-            None => b.body(Body::empty()),
-        }
-        .unwrap();
-        let r = self.router.clone().oneshot(req).await.unwrap();
-        let status = r.status();
-        let headers = r.headers().clone();
-        let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Got { status, headers, body }
-    }
-
-    async fn get(&self, uri: &str) -> Got {
-        self.send("GET", uri, None, None).await
-    }
-
-    async fn post(&self, uri: &str, form: &str) -> Got {
-        self.send("POST", uri, Some(form), None).await
-    }
-
-    async fn sign_in(router: &axum::Router, user: &str) -> Client {
-        let anon = Client { router: router.clone(), cookie: None };
-        let r = anon.post("/signin", &format!("username={user}&password={}", fixture::PASSWORD)).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{user} signs in: {}", r.text());
-        let cookie = r.header(header::SET_COOKIE);
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-        Client { router: router.clone(), cookie: Some(cookie.split(';').next().unwrap().to_string()) }
-    }
-
-    /// The CSRF token in a page's forms.
-    async fn csrf(&self, uri: &str) -> String {
-        let page = self.get(uri).await.text();
-        let at = page.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no form on {uri}: {page}"));
-        page[at + 19..].split('"').next().unwrap().to_string()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_are_inert_and_every_route_checks_role_and_form() {
