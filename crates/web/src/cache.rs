@@ -1,8 +1,9 @@
-//! The round page's rows kept between pages: what it computed from a round's requests and
-//! their clock events, under the round's revision and the day it was computed on. The
-//! database moves a round's revision whenever one of its requests, their events or their
-//! bodies change (triggers, `migrations/sql/round_revision.*.sql`), so a page that reads the
-//! round first and finds the same revision and day here shows what it would have computed.
+//! What pages keep between requests. The round page's rows: what it computed from a
+//! round's requests and their clock events, under the round's revision and the day it was
+//! computed on. The database moves a round's revision whenever one of its requests, their
+//! events or their bodies change (triggers, `migrations/sql/round_revision.*.sql`), so a
+//! page that reads the round first and finds the same revision and day here shows what it
+//! would have computed. And rounds' slugs and names, which never change once created.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,30 @@ impl RoundCache {
             }
         }
         kept.rounds.insert(id, (uses, rows));
+    }
+}
+
+/// A round's slug and name, as the request page links to it.
+pub struct RoundName {
+    pub slug: String,
+    pub name: String,
+}
+
+/// The slugs and names of the rounds seen, by id. A round's slug and name are set when it
+/// is created and nothing changes them (the store has no call that would), so what was read
+/// once stays true; rounds are few.
+#[derive(Default)]
+pub struct RoundNames {
+    kept: Mutex<HashMap<i32, Arc<RoundName>>>,
+}
+
+impl RoundNames {
+    pub fn get(&self, id: i32) -> Option<Arc<RoundName>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+    }
+
+    pub fn put(&self, id: i32, name: Arc<RoundName>) {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert(id, name);
     }
 }
 

@@ -96,11 +96,19 @@ pub struct App {
     pub secure_cookie: bool,
     /// The round page's rows of recently shown rounds, kept while each round is unchanged.
     rounds: Arc<cache::RoundCache>,
+    /// Rounds' slugs and names (which never change), for the request page's link.
+    round_names: Arc<cache::RoundNames>,
 }
 
 impl App {
     pub fn new(store: Store) -> Result<App> {
-        Ok(App { store, today: None, secure_cookie: false, rounds: Default::default() })
+        Ok(App {
+            store,
+            today: None,
+            secure_cookie: false,
+            rounds: Default::default(),
+            round_names: Default::default(),
+        })
     }
 
     fn today(&self) -> NaiveDate {

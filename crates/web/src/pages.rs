@@ -15,7 +15,7 @@ use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
 use serde::Deserialize;
 
 use crate::auth::{self, Action, Signed};
-use crate::cache::{Listed, RoundRows};
+use crate::cache::{Listed, RoundName, RoundRows};
 use crate::views::{
     self, AttachmentView, BodyRow, Choice, EventRow, FoundRequest, Layout, Me, QuestionView, ReplyView, RequestPage,
     RoundPage, RoundRow, Suggestion, TagPage, ThreadMessage, TriageMessage,
@@ -328,6 +328,17 @@ fn codebook(round: &Round) -> Result<Codebook> {
     Ok(Codebook::from_toml(&round.codebook)?)
 }
 
+/// The slug and name of round `id`: read once, then kept (they never change).
+async fn round_name(app: &App, id: i32) -> Result<Arc<RoundName>> {
+    if let Some(name) = app.round_names.get(id) {
+        return Ok(name);
+    }
+    let round = app.store.round_by_id(id).await?;
+    let name = Arc::new(RoundName { slug: round.slug, name: round.name });
+    app.round_names.put(id, name.clone());
+    Ok(name)
+}
+
 async fn round_of(app: &App, r: &Request) -> Result<Round> {
     Ok(app.store.round_by_id(r.round_id).await?)
 }
@@ -343,7 +354,8 @@ pub async fn request(
     // The parts are read at once, each on its own connection: first what the reference
     // finds, then what the request's ids find.
     let (r, thread) = tokio::try_join!(app.store.request(&reference), app.store.thread(&reference))?;
-    let (round, log) = tokio::try_join!(round_of(&app, &r), async { Ok(app.store.request_events(r.id).await?) })?;
+    let (round, log) =
+        tokio::try_join!(round_name(&app, r.round_id), async { Ok(app.store.request_events(r.id).await?) })?;
     let status = foi_mailer::round::status_with(&r, &log, app.today())?;
     let thread: Vec<ThreadMessage> = thread
         .into_iter()
@@ -397,8 +409,8 @@ pub async fn request(
         layout: frame(&s, format!("Request {} · {}", r.reference, r.body.name), done_message(d.done.as_deref())),
         may_move: auth::may(s.user.role, Action::Officer) && !states.is_empty(),
         kind: r.body.kind.label(),
-        round: round.name,
-        round_slug: round.slug,
+        round: round.name.clone(),
+        round_slug: round.slug.clone(),
         state: label(r.state.name()),
         due: status.due.map(|d| d.to_string()).unwrap_or_default(),
         overdue: status.working_days_overdue.max(0),
