@@ -104,9 +104,6 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true)
-                    // Reads come straight from the mapped file, not copied in by a system
-                    // call into each connection's own page cache.
-                    .pragma("mmap_size", "268435456")
             });
         } else {
             opts.max_connections(16);
