@@ -28,6 +28,13 @@ macro_rules! time {
     }};
 }
 
+/// Asks `router` for the page at `path` as the signed-in analyst.
+async fn get(router: &axum::Router, path: &str) {
+    let req =
+        axum::http::Request::get(path).header("cookie", common::cookie()).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(router.clone().oneshot(req).await.unwrap().status(), 200);
+}
+
 async fn measure(store: Store, backend: &str, n: usize) {
     common::generate_rounds(&store, 20, 200).await;
     let app = common::app_signed_in(&store).await;
@@ -44,33 +51,15 @@ async fn measure(store: Store, backend: &str, n: usize) {
     time!(backend, "store: round_by_id", n, store.round_by_id(5).await.unwrap());
     let today = app.today;
     let router = foi_web::router(app);
-    let get = |path: String| {
-        let router = router.clone();
-        async move {
-            let req = axum::http::Request::get(path)
-                .header("cookie", common::cookie())
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let r = router.oneshot(req).await.unwrap();
-            assert_eq!(r.status(), 200);
-        }
-    };
     // A new App keeps nothing: its round page computes every row.
     let fresh = || {
         let mut app = foi_web::App::new(store.clone()).unwrap();
         app.today = today;
-        async move {
-            let router = foi_web::router(app);
-            let req = axum::http::Request::get("/rounds/r005")
-                .header("cookie", common::cookie())
-                .body(axum::body::Body::empty())
-                .unwrap();
-            assert_eq!(router.oneshot(req).await.unwrap().status(), 200);
-        }
+        foi_web::router(app)
     };
-    time!(backend, "page: round, computed", n, fresh().await);
-    time!(backend, "page: round, kept", n, get("/rounds/r005".into()).await);
-    time!(backend, "page: request", n, get(format!("/requests/{reference}")).await);
+    time!(backend, "page: round, computed", n, get(&fresh(), "/rounds/r005").await);
+    time!(backend, "page: round, kept", n, get(&router, "/rounds/r005").await);
+    time!(backend, "page: request", n, get(&router, &format!("/requests/{reference}")).await);
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@ mod fixture;
 use axum::http::StatusCode;
 use fixture::client::Client;
 use foi_core::{Actor, RequestState};
+use foi_inbox::extract::html_to_text;
 use foi_store::BodyUpdate;
 use foi_store::testing::each_backend;
 
@@ -18,22 +19,7 @@ fn row(page: &str, reference: &str) -> Vec<String> {
     let link = format!("<a href=\"/requests/{reference}\">");
     let start = page.find(&link).unwrap_or_else(|| panic!("{reference} is not on the page"));
     let end = start + page[start..].find("</tr>").unwrap();
-    page[start..end].split("</td>").map(text).collect()
-}
-
-/// An HTML fragment's text: everything outside its tags.
-fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
+    page[start..end].split("</td>").map(|cell| html_to_text(cell).trim().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
