@@ -3,11 +3,16 @@
 //! and never printed.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use foi_core::Secret;
+use foi_inbox::classify::Classifier;
 use foi_store::{DEFAULT_DATABASE_URL, Store};
 use serde::Deserialize;
+
+/// The rules file read when none is configured, if it exists in the current folder.
+pub const DEFAULT_RULES: &str = "data/inbox-rules.toml";
 
 /// `foi.toml` as written by a person.
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +26,9 @@ pub struct File {
     /// Folder the file transport writes .eml files to when no SMTP server is configured
     /// (default `outbox`).
     pub outbox_dir: Option<PathBuf>,
+    /// The inbox's classification rules (default `data/inbox-rules.toml` when that file
+    /// exists, else the copy built into foi).
+    pub inbox_rules: Option<PathBuf>,
     #[serde(default)]
     pub sender: Sender,
     pub smtp: Option<Server>,
@@ -125,6 +133,30 @@ impl Context {
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.file.outbox_dir.clone().unwrap_or_else(|| PathBuf::from("outbox"))
+    }
+
+    /// The inbox's classification rules: `--rules FILE`, else `inbox_rules` in `foi.toml`,
+    /// else `data/inbox-rules.toml` if it exists here, else the copy built into foi. A file
+    /// with a mistake is an error naming its line.
+    pub fn classifier(&self, rules: Option<&Path>) -> anyhow::Result<Arc<Classifier>> {
+        let path = match (rules, &self.file.inbox_rules) {
+            (Some(p), _) => Some(p.to_path_buf()),
+            (None, Some(p)) => Some(p.clone()),
+            (None, None) => Some(PathBuf::from(DEFAULT_RULES)).filter(|p| p.is_file()),
+        };
+        match path {
+            Some(p) => Ok(Arc::new(Classifier::from_file(&p)?)),
+            None => Ok(Classifier::builtin()),
+        }
+    }
+
+    /// Where the inbox's rules come from, for `foi config show`.
+    pub fn rules_source(&self) -> String {
+        match &self.file.inbox_rules {
+            Some(p) => format!("{} (configuration file)", p.display()),
+            None if Path::new(DEFAULT_RULES).is_file() => format!("{DEFAULT_RULES} (default)"),
+            None => "built in (no data/inbox-rules.toml here)".into(),
+        }
     }
 
     /// The sender identity; an error says what to add to `foi.toml`.

@@ -112,7 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Round(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Inbox(cmd) => cmd.run(&ctx).await,
         Command::Messages(cmd) => cmd.run(&ctx, today, &actor).await,
-        Command::Triage(cmd) => cmd.run(&ctx, today).await,
+        Command::Triage(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Request(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Send(args) => commands::send::send(&ctx, args, today, &actor).await,
         Command::Chase(args) => commands::send::chase(&ctx, args, today, &actor).await,

@@ -10,6 +10,7 @@ mod m20261123_000002_inbox;
 mod m20261123_000003_coded;
 mod m20261123_000004_sessions;
 mod m20261123_000005_round_revision;
+mod m20261205_000006_review;
 
 pub use m20261123_000003_coded::recode_sql;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_coded::Migration),
             Box::new(m20261123_000004_sessions::Migration),
             Box::new(m20261123_000005_round_revision::Migration),
+            Box::new(m20261205_000006_review::Migration),
         ]
     }
 }

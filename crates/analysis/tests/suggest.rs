@@ -49,7 +49,13 @@ async fn suggestions_agree_with_what_the_replies_say() {
                 continue;
             }
             answers += 1;
-            let e = foi_inbox::examine(&reply.raw, Classifier::builtin(), &Limits::default()).await;
+            let e = foi_inbox::examine(
+                &reply.raw,
+                &Classifier::builtin(),
+                &foi_inbox::own::Echo::default(),
+                &Limits::default(),
+            )
+            .await;
             let mut texts = vec![e.parsed.text.as_str()];
             texts.extend(e.attachments.iter().filter_map(|a| a.text.as_deref()));
             let got = rules.suggest(&book, s.kind, &texts);

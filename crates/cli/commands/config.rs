@@ -61,6 +61,7 @@ impl Cmd {
                     s.email.as_deref().unwrap_or("-"),
                     s.reply_domain.as_deref().unwrap_or("-")
                 );
+                println!("rules     {}", ctx.rules_source());
                 server("smtp", &ctx.file.smtp)?;
                 server("imap", &ctx.file.imap)?;
             }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Subcommand;
 use foi_core::{Actor, MessageClass, Named};
-use foi_inbox::classify::Classifier;
 use foi_inbox::extract::Limits;
 use foi_inbox::{Ingestor, Outcome, imap_sync, sources};
 use foi_store::MessageFilter;
@@ -23,6 +22,10 @@ pub enum InboxCmd {
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Classification rules (default: `inbox_rules` in foi.toml, else
+        /// data/inbox-rules.toml if it exists, else the built-in copy).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -38,6 +41,21 @@ pub enum InboxCmd {
         /// With --watch: longest wait in IDLE before checking again (RFC 2177: under 29).
         #[arg(long, default_value_t = 25, value_name = "MINUTES")]
         idle_minutes: u64,
+        /// Classification rules (as for import).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply the classification rules again to stored messages (after editing them). A
+    /// class a person set is never changed; replies that now move their request move it.
+    Reclassify {
+        /// Only the messages of this round's requests.
+        #[arg(long)]
+        round: Option<String>,
+        /// Classification rules (as for import).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -50,9 +68,15 @@ pub enum MessagesCmd {
         /// Only the messages of this request (reference).
         #[arg(long)]
         request: Option<String>,
+        /// Only the messages of this round's requests (slug).
+        #[arg(long)]
+        round: Option<String>,
         /// Only messages not matched to a request (the triage queue).
         #[arg(long)]
         unmatched: bool,
+        /// Only messages whose class a person should check (the rules were unsure).
+        #[arg(long)]
+        needs_review: bool,
         #[arg(long)]
         json: bool,
     },
@@ -75,7 +99,8 @@ pub enum MessagesCmd {
 
 #[derive(Subcommand)]
 pub enum TriageCmd {
-    /// Messages no request could be found for.
+    /// The two queues: messages no request could be found for, and messages whose class
+    /// the rules were unsure of (needs review: set it with `foi messages classify`).
     List {
         #[arg(long)]
         json: bool,
@@ -92,10 +117,6 @@ pub enum TriageCmd {
 
 fn parse_class(s: &str) -> Result<MessageClass, String> {
     s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
-}
-
-fn classifier() -> &'static Classifier {
-    Classifier::builtin()
 }
 
 fn report(outcomes: &[Outcome], failures: &[(String, String)], json: bool) -> anyhow::Result<()> {
@@ -130,9 +151,44 @@ fn imap_account(ctx: &Context) -> anyhow::Result<(foi_imap::ImapSettings, Vec<St
 impl InboxCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let ing = Ingestor { store: &store, classifier: classifier(), limits: Limits::default() };
+        let rules = match &self {
+            InboxCmd::Import { rules, .. } | InboxCmd::Sync { rules, .. } | InboxCmd::Reclassify { rules, .. } => {
+                rules.as_deref()
+            }
+        };
+        let classifier = ctx.classifier(rules)?;
+        let ing = Ingestor { store: &store, classifier: classifier.clone(), limits: Limits::default() };
         match self {
-            InboxCmd::Import { paths, json } => {
+            InboxCmd::Reclassify { round, json, .. } => {
+                let today = chrono::Local::now().date_naive();
+                let done = foi_inbox::reclassify::reclassify(&store, &classifier, round.as_deref(), today).await?;
+                if json {
+                    print_json(&done)?;
+                } else {
+                    for c in &done.changed {
+                        println!(
+                            "{:>6}  {} -> {} ({:.2}){}{}{}",
+                            c.id,
+                            c.from,
+                            c.to,
+                            c.confidence,
+                            if c.needs_review { ", needs review" } else { "" },
+                            c.moved_to
+                                .map(|s| format!(", request {} is now {s}", c.request.as_deref().unwrap_or("")))
+                                .unwrap_or_default(),
+                            if c.check_request { ", check its request (it stays where it is)" } else { "" },
+                        );
+                    }
+                    println!(
+                        "{} messages read again with {}: {} changed, {} left alone (class set by a person)",
+                        done.checked,
+                        classifier.origin(),
+                        done.changed.len(),
+                        done.set_by_person
+                    );
+                }
+            }
+            InboxCmd::Import { paths, json, .. } => {
                 let mut failures = Vec::new();
                 let files = sources::files(&paths)?;
                 // Files are read one at a time as the pipeline asks for more: memory stays
@@ -156,7 +212,7 @@ impl InboxCmd {
                 let outcomes = imap_sync::sync(&ing, &settings, &folders).await?;
                 report(&outcomes, &[], json)?;
             }
-            InboxCmd::Sync { watch: true, json, interval, idle_minutes } => {
+            InboxCmd::Sync { watch: true, json, interval, idle_minutes, .. } => {
                 let (settings, folders) = imap_account(ctx)?;
                 let w = imap_sync::Watch {
                     idle: Duration::from_secs(idle_minutes.clamp(1, 28) * 60),
@@ -188,8 +244,10 @@ impl MessagesCmd {
     pub async fn run(self, ctx: &Context, today: chrono::NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         match self {
-            MessagesCmd::List { request, unmatched, json } => {
-                let msgs = store.incoming_messages(&MessageFilter { request, unmatched, ..Default::default() }).await?;
+            MessagesCmd::List { request, round, unmatched, needs_review, json } => {
+                let msgs = store
+                    .incoming_messages(&MessageFilter { request, round, unmatched, needs_review, ..Default::default() })
+                    .await?;
                 if json {
                     print_json(&msgs)?;
                 } else {
@@ -224,10 +282,17 @@ impl MessagesCmd {
                 );
                 println!("subject  {}", m.subject.as_deref().unwrap_or(""));
                 println!(
-                    "class    {}{}",
+                    "class    {}{}{}{}",
                     m.class,
+                    m.class_confidence.map(|c| format!(" {c:.2}")).unwrap_or_default(),
+                    if m.needs_review { ", needs review" } else { "" },
                     m.class_evidence.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
                 );
+                if let (Some(rule), Some(by)) = (&m.rule_class, &m.class_set_by)
+                    && rule != &m.class
+                {
+                    println!("         set by {by}; the rules said {rule}");
+                }
                 if !m.exemptions.is_empty() {
                     println!("exempt.  {}", m.exemptions.join(", "));
                 }
@@ -264,14 +329,18 @@ impl MessagesCmd {
             }
             MessagesCmd::Classify { id, class, reason } => {
                 store.set_message_class(id, class, &reason, actor).await?;
+                if class == MessageClass::Unknown {
+                    println!("message {id} is now unknown");
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let m = store.incoming_messages(&MessageFilter { ids: Some(vec![id]), ..Default::default() }).await?;
                 if let Some(reference) = m.first().and_then(|m| m.request.clone()) {
                     let r = store.request(&reference).await?;
                     let permanent = m.first().and_then(|m| m.bounce.as_ref()).is_none_or(|b| b.permanent);
                     if let Some(to) = foi_inbox::ingest::state_for(class, permanent) {
-                        let moved = store
-                            .apply_reply(r.id, to, &[], id, today, &format!("class set by hand: {reason}"))
-                            .await?;
+                        let exemptions = m.first().map(|m| m.exemptions.clone()).unwrap_or_default();
+                        let why = format!("class set by hand: {reason}");
+                        let moved = store.apply_reply(r.id, to, &exemptions, id, today, &why, actor).await?;
                         if let Some(s) = moved {
                             println!("request {reference} is now {s}");
                         }
@@ -285,15 +354,23 @@ impl MessagesCmd {
 }
 
 impl TriageCmd {
-    pub async fn run(self, ctx: &Context, today: chrono::NaiveDate) -> anyhow::Result<ExitCode> {
+    pub async fn run(self, ctx: &Context, today: chrono::NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         match self {
             TriageCmd::List { json } => {
-                let msgs = store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?;
+                let unmatched =
+                    store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?;
+                let review = store
+                    .incoming_messages(&MessageFilter { needs_review: true, ..Default::default() })
+                    .await?
+                    .into_iter()
+                    .filter(|m| m.request.is_some())
+                    .collect::<Vec<_>>();
                 if json {
-                    print_json(&msgs)?;
+                    print_json(&json!({ "unmatched": unmatched, "needs_review": review }))?;
                 } else {
-                    for m in &msgs {
+                    println!("To match ({}): no request found", unmatched.len());
+                    for m in &unmatched {
                         println!(
                             "{:>6}  {:<15} {}  {}",
                             m.id,
@@ -302,13 +379,33 @@ impl TriageCmd {
                             m.subject.as_deref().unwrap_or("")
                         );
                     }
-                    eprintln!("{} messages to triage", msgs.len());
+                    println!("\nNeeds review ({}): matched, but the rules were unsure of the class", review.len());
+                    for m in &review {
+                        println!(
+                            "{:>6}  {:<12} {}  {}",
+                            m.id,
+                            m.request.as_deref().unwrap_or("-"),
+                            m.class_evidence
+                                .as_deref()
+                                .map(|e| e.chars().take(90).collect::<String>())
+                                .unwrap_or_default(),
+                            m.subject.as_deref().unwrap_or("")
+                        );
+                    }
+                    eprintln!(
+                        "{} messages to match, {} to review (foi triage assign; foi messages classify)",
+                        unmatched.len(),
+                        review.len()
+                    );
                 }
             }
             TriageCmd::Assign { message, request } => {
-                let done = foi_inbox::triage::assign(&store, message, &request, today).await?;
+                let done = foi_inbox::triage::assign(&store, message, &request, today, actor).await?;
                 for cr in &done.learned {
                     println!("learned case reference {cr} for {request}");
+                }
+                if let Some(a) = &done.learned_sender {
+                    println!("learned sender {a} for {request}'s body");
                 }
                 if let Some(s) = done.moved_to {
                     println!("request {request} is now {s}");

@@ -6,6 +6,7 @@
 pub mod body;
 pub mod calendar;
 pub mod codebook;
+pub mod domain;
 pub mod lifecycle;
 pub mod message;
 pub mod reference;

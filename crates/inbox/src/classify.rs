@@ -48,6 +48,7 @@ use foi_core::{MessageClass, Named};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::own::Echo;
 use crate::{Error, Result};
 
 /// What the classifier looks at (filled from the parsed message).
@@ -66,6 +67,10 @@ pub struct Input<'a> {
     pub attachment_text: &'a str,
     /// The text of the `message/delivery-status` part, if any.
     pub delivery_status: Option<&'a str>,
+    /// How many attachments the message has (a cover note sends its answer in them).
+    pub attachments: usize,
+    /// What foi sent, as a reply may quote it back: set aside before the rules read the text.
+    pub echo: Option<&'a Echo>,
 }
 
 /// A bounce: whether the sending server gave up, and the address that failed.
@@ -87,16 +92,36 @@ pub struct Classification {
     /// Exemptions cited, e.g. `["s12", "s40"]`, sorted, without duplicates.
     pub exemptions: Vec<String>,
     pub bounce: Option<Bounce>,
+    /// How sure the rules are of `class`, 0 to 1 (0 for `unknown`).
+    pub confidence: f64,
+    /// When the rules were unsure (the class is then `unknown`): the class they leaned to.
+    pub guess: Option<MessageClass>,
+    /// A person should look at the message: its class is `unknown`.
+    pub needs_review: bool,
 }
 
 impl Classification {
     fn new(class: MessageClass, evidence: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self { class, evidence: evidence.into(), rule: rule.into(), exemptions: Vec::new(), bounce: None }
+        Self {
+            class,
+            evidence: evidence.into(),
+            rule: rule.into(),
+            exemptions: Vec::new(),
+            bounce: None,
+            confidence: 0.0,
+            guess: None,
+            needs_review: false,
+        }
+    }
+
+    fn sure(mut self, confidence: f64) -> Self {
+        self.confidence = confidence;
+        self
     }
 
     /// Nothing decided: the message is `unknown`.
     pub(crate) fn unknown() -> Self {
-        Self::new(MessageClass::Unknown, "", "")
+        Self { needs_review: true, ..Self::new(MessageClass::Unknown, "", "") }
     }
 }
 
@@ -132,23 +157,26 @@ impl Field {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
+    /// Below this confidence a class is not trusted: the message is `unknown`, to review.
+    review_below: Option<toml::Spanned<f64>>,
     #[serde(default)]
-    rule: Vec<RawRule>,
+    rule: Vec<toml::Spanned<RawRule>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
-    id: String,
-    class: String,
+    id: toml::Spanned<String>,
+    class: toml::Spanned<String>,
     #[serde(rename = "where")]
-    fields: Option<Vec<String>>,
-    pattern: String,
-    unless: Option<String>,
+    fields: Option<toml::Spanned<Vec<String>>>,
+    pattern: toml::Spanned<String>,
+    unless: Option<toml::Spanned<String>>,
     #[serde(default)]
     weak: bool,
     #[serde(default)]
     skip_conditional: bool,
+    confidence: Option<toml::Spanned<f64>>,
 }
 
 #[derive(Debug)]
@@ -160,6 +188,8 @@ struct Rule {
     unless: Option<Regex>,
     weak: bool,
     skip_conditional: bool,
+    /// How sure a decision by this rule is (before the rest of the message is weighed).
+    confidence: f64,
 }
 
 /// A rule that matched: where, and the text around the match.
@@ -174,55 +204,116 @@ struct Hit<'r> {
 #[derive(Debug)]
 pub struct Classifier {
     rules: Vec<Rule>,
+    /// Below this confidence a class is not trusted (the message is `unknown`, to review).
+    review_below: f64,
+    /// Where the rules came from (a file, or the copy built into foi).
+    origin: String,
+    /// The answer layout read from the text's structure (numbered answers, a question then
+    /// its answer): not a rule of the file, but decided like one.
+    layout: Rule,
 }
 
-const BUILTIN_RULES: &str = include_str!("../../../data/inbox-rules.toml");
+/// The rules built into foi: a copy of `data/inbox-rules.toml`, used when no rules file is
+/// configured.
+pub const BUILTIN_RULES: &str = include_str!("../../../data/inbox-rules.toml");
+/// The default of `review_below`.
+pub const REVIEW_BELOW: f64 = 0.6;
+/// The confidence of a strong rule's decision, unless the rule says otherwise.
+const STRONG: f64 = 0.85;
+/// The confidence of a weak rule's decision, unless the rule says otherwise.
+const WEAK: f64 = 0.6;
+
+/// The line (from 1) of byte offset `at` of `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
 
 impl Classifier {
     /// Reads a rules file. Every regex is compiled here: a bad one is an error naming the
-    /// rule and the file.
+    /// file, the line and the rule.
     pub fn from_toml(text: &str, file: &str) -> Result<Classifier> {
-        let bad = |message: String| Error::Rules { file: file.to_string(), message };
-        let parsed: RulesFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let bad = |line: Option<usize>, message: String| Error::Rules { file: file.to_string(), line, message };
+        let parsed: RulesFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            bad(line, e.message().trim().to_string())
+        })?;
+        let review_below = match parsed.review_below {
+            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
+                return Err(bad(
+                    Some(line_of(text, v.span().start)),
+                    format!("review_below {} is not between 0 and 1", v.get_ref()),
+                ));
+            }
+            Some(v) => *v.get_ref(),
+            None => REVIEW_BELOW,
+        };
         let mut rules = Vec::with_capacity(parsed.rule.len());
-        let mut seen = std::collections::HashSet::new();
-        for raw in parsed.rule {
-            let id = raw.id.trim().to_string();
+        let mut seen = std::collections::HashMap::new();
+        for spanned in parsed.rule {
+            let rule_line = line_of(text, spanned.span().start);
+            let raw = spanned.into_inner();
+            let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+            let id = raw.id.get_ref().trim().to_string();
             if id.is_empty() {
-                return Err(bad("a rule has an empty id".into()));
+                return Err(bad(at(raw.id.span()), "a rule has an empty id".into()));
             }
-            if !seen.insert(id.clone()) {
-                return Err(bad(format!("rule {id}: the id is used twice")));
+            if let Some(first) = seen.insert(id.clone(), rule_line) {
+                return Err(bad(at(raw.id.span()), format!("rule {id}: the id is used twice (first at line {first})")));
             }
-            let class =
-                MessageClass::from_name(&raw.class).filter(|c| *c != MessageClass::Unknown).ok_or_else(|| {
+            let class = MessageClass::from_name(raw.class.get_ref())
+                .filter(|c| *c != MessageClass::Unknown)
+                .ok_or_else(|| {
                     let names: Vec<_> =
                         MessageClass::ALL.iter().filter(|c| **c != MessageClass::Unknown).map(|c| c.name()).collect();
-                    bad(format!("rule {id}: unknown class {:?} (expected one of {})", raw.class, names.join(", ")))
+                    bad(
+                        at(raw.class.span()),
+                        format!(
+                            "rule {id}: unknown class {:?} (expected one of {})",
+                            raw.class.get_ref(),
+                            names.join(", ")
+                        ),
+                    )
                 })?;
-            let names = raw.fields.unwrap_or_else(|| vec!["text".to_string()]);
+            let (names, where_line) = match &raw.fields {
+                Some(f) => (f.get_ref().clone(), at(f.span())),
+                None => (vec!["text".to_string()], Some(rule_line)),
+            };
             if names.is_empty() {
-                return Err(bad(format!("rule {id}: `where` is empty")));
+                return Err(bad(where_line, format!("rule {id}: `where` is empty")));
             }
             let mut fields = Vec::new();
             for n in &names {
                 let f = Field::parse(n).ok_or_else(|| {
-                    bad(format!(
-                        "rule {id}: unknown place {n:?} in `where` (expected subject, from, text, attachments)"
-                    ))
+                    bad(
+                        where_line,
+                        format!(
+                            "rule {id}: unknown place {n:?} in `where` (expected subject, from, text, attachments)"
+                        ),
+                    )
                 })?;
                 if !fields.contains(&f) {
                     fields.push(f);
                 }
             }
-            let compile = |what: &str, p: &str| {
-                regex::RegexBuilder::new(&crate::ascii_word_boundaries(p))
+            let compile = |what: &str, p: &toml::Spanned<String>| {
+                regex::RegexBuilder::new(&crate::ascii_word_boundaries(p.get_ref()))
                     .size_limit(1 << 22)
                     .build()
-                    .map_err(|e| bad(format!("rule {id}: bad {what} regex: {e}")))
+                    .map_err(|e| bad(at(p.span()), format!("rule {id}: bad {what} regex: {e}")))
             };
             let pattern = compile("pattern", &raw.pattern)?;
-            let unless = raw.unless.as_deref().map(|u| compile("unless", u)).transpose()?;
+            let unless = raw.unless.as_ref().map(|u| compile("unless", u)).transpose()?;
+            let confidence = match &raw.confidence {
+                Some(c) if !(0.0..=1.0).contains(c.get_ref()) => {
+                    return Err(bad(
+                        at(c.span()),
+                        format!("rule {id}: confidence {} is not between 0 and 1", c.get_ref()),
+                    ));
+                }
+                Some(c) => *c.get_ref(),
+                None if raw.weak => WEAK,
+                None => STRONG,
+            };
             rules.push(Rule {
                 id,
                 class,
@@ -231,19 +322,46 @@ impl Classifier {
                 unless,
                 weak: raw.weak,
                 skip_conditional: raw.skip_conditional,
+                confidence,
             });
         }
-        Ok(Classifier { rules })
+        Ok(Classifier { rules, review_below, origin: file.to_string(), layout: layout_rule() })
     }
 
-    /// The classifier of `data/inbox-rules.toml` as built into the program.
-    pub fn builtin() -> &'static Classifier {
-        static BUILTIN: OnceLock<Classifier> = OnceLock::new();
-        BUILTIN.get_or_init(|| match Classifier::from_toml(BUILTIN_RULES, "data/inbox-rules.toml") {
-            Ok(c) => c,
-            // Guarded by a test; an empty classifier still classifies bounces and auto-replies.
-            Err(_) => Classifier { rules: Vec::new() },
-        })
+    /// Reads a rules file from disk (errors name the file and line).
+    pub fn from_file(path: &std::path::Path) -> Result<Classifier> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
+        Classifier::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The classifier of the rules built into the program (a copy of `data/inbox-rules.toml`).
+    pub fn builtin() -> std::sync::Arc<Classifier> {
+        static BUILTIN: OnceLock<std::sync::Arc<Classifier>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                std::sync::Arc::new(match Classifier::from_toml(BUILTIN_RULES, "(built in) data/inbox-rules.toml") {
+                    Ok(c) => c,
+                    // Guarded by a test; an empty classifier still classifies bounces and auto-replies.
+                    Err(_) => Classifier {
+                        rules: Vec::new(),
+                        review_below: REVIEW_BELOW,
+                        origin: "(built in)".into(),
+                        layout: layout_rule(),
+                    },
+                })
+            })
+            .clone()
+    }
+
+    /// Where the rules came from: a file's path, or "(built in) ...".
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The confidence below which a class is not trusted.
+    pub fn review_below(&self) -> f64 {
+        self.review_below
     }
 
     /// How many text rules the classifier has.
@@ -251,18 +369,47 @@ impl Classifier {
         self.rules.len()
     }
 
-    /// Classifies one message.
+    /// Classifies one message. A class the rules are less sure of than `review_below` is
+    /// given as `unknown` (with the class they leaned to as `guess`), to be reviewed.
     pub fn classify(&self, input: &Input) -> Classification {
+        let mut c = self.judge(input);
+        c.confidence = (c.confidence * 100.0).round() / 100.0;
+        if c.class == MessageClass::Unknown {
+            c.needs_review = true;
+        } else if c.confidence < self.review_below {
+            c.guess = Some(c.class);
+            c.class = MessageClass::Unknown;
+            c.needs_review = true;
+        }
+        c
+    }
+
+    /// The class the rules lean to, with its confidence.
+    fn judge(&self, input: &Input) -> Classification {
         let report = report_type(input.content_type);
         // 1. Bounces, from structure and headers.
         let mut receipt = None;
         match bounce(input, report.as_deref()) {
             BounceCheck::Bounce(b, evidence, rule) => {
-                return Classification { bounce: Some(b), ..Classification::new(MessageClass::Bounce, evidence, rule) };
+                let confidence = match rule.as_str() {
+                    "report:delivery-status" => 0.97,
+                    "header:x-failed-recipients" => 0.95,
+                    "sender:mailer-daemon" => 0.9,
+                    _ => 0.8,
+                };
+                return Classification {
+                    bounce: Some(b),
+                    ..Classification::new(MessageClass::Bounce, evidence, rule).sure(confidence)
+                };
             }
-            BounceCheck::Delivered(evidence) => receipt = Some((evidence, "report:delivered".to_string())),
+            BounceCheck::Delivered(evidence) => receipt = Some((evidence, "report:delivered".to_string(), 0.95)),
             BounceCheck::No => {}
         }
+        // The rules read the body's own words: our request quoted back and boilerplate set aside.
+        let text = crate::own::own_words(input.text, input.echo);
+        let attachment_text = crate::own::own_words(input.attachment_text, input.echo);
+        let own = Input { text: &text, attachment_text: &attachment_text, ..input.clone() };
+        let input = &own;
         // 2. Auto-reply signals.
         let hits = self.hits(input);
         let (strong_auto, weak_auto) = match receipt {
@@ -271,48 +418,63 @@ impl Classifier {
                 Some((
                     format!("Content-Type: {}", clip(input.content_type, 120)),
                     "report:disposition-notification".into(),
+                    0.95,
                 )),
                 None,
             ),
-            None => auto_headers(input),
+            None => {
+                let (s, w) = auto_headers(input);
+                (s.map(|(e, r)| (e, r, 0.9)), w)
+            }
         };
         let subject_auto = hits.iter().find(|h| h.rule.class == MessageClass::AutoReply && h.field == Field::Subject);
         let text_auto = hits.iter().find(|h| h.rule.class == MessageClass::AutoReply);
         let auto = match (strong_auto, subject_auto, weak_auto, text_auto) {
-            (Some((e, r)), ..) => Some((e, r)),
-            (None, Some(h), ..) => Some((h.evidence.clone(), h.rule.id.clone())),
-            (None, None, Some(_), Some(h)) => Some((h.evidence.clone(), h.rule.id.clone())),
+            (Some(s), ..) => Some(s),
+            (None, Some(h), ..) => Some((h.evidence.clone(), h.rule.id.clone(), h.rule.confidence.max(0.85))),
+            (None, None, Some(_), Some(h)) => Some((h.evidence.clone(), h.rule.id.clone(), 0.75)),
             _ => None,
         };
-        if let Some((evidence, rule)) = auto {
+        if let Some((evidence, rule, confidence)) = auto {
             let over = hits
                 .iter()
                 .filter(|h| matches!(h.rule.class, MessageClass::Acknowledgement | MessageClass::Bounce))
                 .min_by_key(|h| h.rule.weak);
             return match over {
                 Some(h) => self.decide(input, h, &hits),
-                None => Classification::new(MessageClass::AutoReply, evidence, rule),
+                None => Classification::new(MessageClass::AutoReply, evidence, rule).sure(confidence),
             };
         }
-        // 3. Text rules: strong ones first, then weak ones, each in file order.
+        // 3. Text rules: strong ones first, then weak ones, each in file order. Answers laid
+        // out question by question outweigh an acknowledgement's or a clarification's phrase.
         let first = hits.iter().find(|h| !h.rule.weak).or_else(|| hits.iter().find(|h| h.rule.weak));
+        let layout = hits.iter().find(|h| h.rule.id == LAYOUT);
+        let first = match (first, layout) {
+            (Some(f), Some(l))
+                if matches!(f.rule.class, MessageClass::Acknowledgement | MessageClass::Clarification)
+                    && l.rule.confidence >= 0.85 =>
+            {
+                Some(l)
+            }
+            (f, _) => f,
+        };
         match first {
             Some(h) => self.decide(input, h, &hits),
             None => {
                 let (ex, ex_evidence) = exemptions_with_evidence(input.text, input.attachment_text);
                 if ex.is_empty() {
-                    Classification::new(MessageClass::Unknown, "", "")
+                    Classification::unknown()
                 } else {
                     Classification {
                         exemptions: ex,
-                        ..Classification::new(MessageClass::Refusal, ex_evidence, "exemptions")
+                        ..Classification::new(MessageClass::Refusal, ex_evidence, "exemptions").sure(0.6)
                     }
                 }
             }
         }
     }
 
-    /// Every rule that matches, in file order.
+    /// Every rule that matches, in file order, then the answer layout if the text has one.
     fn hits<'r>(&'r self, input: &Input) -> Vec<Hit<'r>> {
         let mut out = Vec::new();
         for rule in &self.rules {
@@ -340,54 +502,220 @@ impl Classifier {
                 }
             }
         }
+        for (field, hay) in [(Field::Text, input.text), (Field::Attachments, input.attachment_text)] {
+            if let Some((count, line)) = answer_layout(hay) {
+                let evidence = match field {
+                    Field::Attachments => format!("attachment: {}", clip(&line, 190)),
+                    _ => clip(&line, 190),
+                };
+                // Two answers are a layout; three or more are a strong one.
+                let rule = if count >= 3 { &self.layout } else { &LAYOUT_WEAKER };
+                out.push(Hit { rule, field, evidence });
+                break;
+            }
+        }
         out
     }
 
-    /// The classification a rule's match leads to, given every rule that matched.
+    /// The classification a rule's match leads to, given every rule that matched, and how
+    /// sure it is: the deciding rule's confidence, more when other rules agree, less when
+    /// strong rules of another kind of reply match too.
     fn decide(&self, input: &Input, hit: &Hit, hits: &[Hit]) -> Classification {
         use MessageClass as C;
         let (ex, ex_evidence) = exemptions_with_evidence(input.text, input.attachment_text);
-        match hit.rule.class {
+        let c = match hit.rule.class {
             C::Bounce => Classification {
                 bounce: Some(Bounce {
                     permanent: true,
                     address: first_address(&hit.evidence).or_else(|| nonempty(input.from)),
                 }),
-                ..Classification::new(C::Bounce, hit.evidence.clone(), hit.rule.id.clone())
+                ..Classification::new(C::Bounce, hit.evidence.clone(), hit.rule.id.clone()).sure(hit.rule.confidence)
             },
             C::Refusal | C::AnswerPartial | C::AnswerFull => {
                 let strong = |c: C| hits.iter().find(|h| h.rule.class == c && !h.rule.weak);
                 let partial = strong(C::AnswerPartial);
                 let providing = strong(C::AnswerFull).or(partial);
                 let refusal = hits.iter().find(|h| h.rule.class == C::Refusal);
+                let not_held = hits.iter().find(|h| h.rule.class == C::NotHeld && !h.rule.weak);
                 let withholding = refusal
-                    .map(|h| (h.evidence.clone(), h.rule.id.clone()))
-                    .or_else(|| (!ex.is_empty()).then(|| (ex_evidence.clone(), "exemptions".to_string())));
+                    .map(|h| (h.evidence.clone(), h.rule.id.clone(), h.rule.confidence))
+                    .or_else(|| (!ex.is_empty()).then(|| (ex_evidence.clone(), "exemptions".to_string(), 0.7)));
                 let c = match (partial, withholding, providing) {
-                    (Some(p), ..) => Classification::new(C::AnswerPartial, p.evidence.clone(), p.rule.id.clone()),
-                    (None, Some((e, r)), Some(p)) => {
+                    (Some(p), ..) => Classification::new(C::AnswerPartial, p.evidence.clone(), p.rule.id.clone())
+                        .sure(p.rule.confidence),
+                    (None, Some((e, r, conf)), Some(p)) => {
                         Classification::new(C::AnswerPartial, e, format!("{}+{r}", p.rule.id))
+                            .sure(conf.min(p.rule.confidence))
                     }
-                    (None, Some((e, r)), None) => Classification::new(C::Refusal, e, r),
-                    (None, None, _) => Classification::new(C::AnswerFull, hit.evidence.clone(), hit.rule.id.clone()),
+                    (None, Some((e, r, conf)), None) => Classification::new(C::Refusal, e, r).sure(conf),
+                    (None, None, Some(p)) if not_held.is_some() => {
+                        let n = not_held.map_or("", |h| h.rule.id.as_str());
+                        Classification::new(C::AnswerPartial, p.evidence.clone(), format!("{}+{n}", p.rule.id))
+                            .sure(p.rule.confidence.min(0.8))
+                    }
+                    (None, None, _) => Classification::new(C::AnswerFull, hit.evidence.clone(), hit.rule.id.clone())
+                        .sure(self.answer_confidence(input, hit)),
                 };
                 let exemptions = if c.class == C::AnswerFull { Vec::new() } else { ex };
                 Classification { exemptions, ..c }
             }
             C::NotHeld if hits.iter().any(|h| h.rule.class == C::AnswerFull && !h.rule.weak) => {
-                let answer =
-                    hits.iter().find(|h| h.rule.class == C::AnswerFull && !h.rule.weak).map_or("", |h| &h.rule.id);
+                let answer = hits.iter().find(|h| h.rule.class == C::AnswerFull && !h.rule.weak);
+                let (id, conf) = answer.map_or(("", STRONG), |h| (h.rule.id.as_str(), h.rule.confidence));
                 Classification {
                     exemptions: ex,
-                    ..Classification::new(C::AnswerPartial, hit.evidence.clone(), format!("{answer}+{}", hit.rule.id))
+                    ..Classification::new(C::AnswerPartial, hit.evidence.clone(), format!("{id}+{}", hit.rule.id))
+                        .sure(conf.min(hit.rule.confidence).min(0.8))
                 }
             }
             class => {
                 let exemptions = if matches!(class, C::NotHeld | C::ReviewOutcome) { ex } else { Vec::new() };
-                Classification { exemptions, ..Classification::new(class, hit.evidence.clone(), hit.rule.id.clone()) }
+                Classification {
+                    exemptions,
+                    ..Classification::new(class, hit.evidence.clone(), hit.rule.id.clone()).sure(hit.rule.confidence)
+                }
             }
+        };
+        let confidence = weigh(c.class, c.confidence, hit, hits, input);
+        Classification { confidence, ..c }
+    }
+
+    /// How sure an answer decided by `hit` is: a weak envelope phrase ("please find
+    /// attached") is as sure as what it points at: an attachment whose text was read, or
+    /// nothing.
+    fn answer_confidence(&self, input: &Input, hit: &Hit) -> f64 {
+        if !hit.rule.weak {
+            return hit.rule.confidence;
+        }
+        let read = input.attachment_text.trim().len();
+        match (input.attachments, read) {
+            (0, _) => hit.rule.confidence,
+            (_, n) if n >= 200 => hit.rule.confidence.max(0.7),
+            _ => hit.rule.confidence.min(0.5),
         }
     }
+}
+
+/// The id of the answer-layout pseudo-rule.
+const LAYOUT: &str = "layout:answers";
+
+/// The answer layout's rule (strong: three answers or more).
+fn layout_rule() -> Rule {
+    Rule {
+        id: LAYOUT.into(),
+        class: MessageClass::AnswerFull,
+        fields: vec![Field::Text, Field::Attachments],
+        pattern: Regex::new("$^").unwrap_or_else(|e| unreachable!("{e}")),
+        unless: None,
+        weak: false,
+        skip_conditional: false,
+        confidence: 0.85,
+    }
+}
+
+/// Two answers laid out: an answer, but less sure.
+static LAYOUT_WEAKER: std::sync::LazyLock<Rule> =
+    std::sync::LazyLock::new(|| Rule { id: "layout:answers-2".into(), confidence: 0.7, ..layout_rule() });
+
+/// A decision's confidence once the other rules that matched are weighed.
+fn weigh(class: MessageClass, base: f64, hit: &Hit, hits: &[Hit], input: &Input) -> f64 {
+    use MessageClass as C;
+    let answerish = |c: C| matches!(c, C::AnswerFull | C::AnswerPartial | C::Refusal | C::NotHeld);
+    let same = |c: C| c == class || (answerish(c) && answerish(class));
+    let agreeing = hits.iter().filter(|h| !std::ptr::eq(h.rule, hit.rule) && same(h.rule.class)).count();
+    let against = |c: C| hits.iter().any(|h| !h.rule.weak && h.rule.class == c);
+    let mut conf = base + (0.04 * agreeing as f64).min(0.1);
+    match class {
+        C::Acknowledgement => {
+            if [C::AnswerFull, C::AnswerPartial, C::Refusal, C::NotHeld].iter().any(|c| against(*c)) {
+                conf -= 0.25;
+            }
+        }
+        C::Clarification => {
+            if [C::AnswerFull, C::AnswerPartial, C::Refusal].iter().any(|c| against(*c)) {
+                conf -= 0.25;
+            }
+            // A request for clarification asks us something.
+            if !asks_us(input.text) && !asks_us(input.attachment_text) {
+                conf -= 0.2;
+            }
+        }
+        C::AnswerFull | C::AnswerPartial | C::Refusal | C::NotHeld => {
+            if against(C::Acknowledgement) {
+                conf -= 0.1;
+            }
+            if against(C::Clarification) {
+                conf -= 0.2;
+            }
+        }
+        _ => {}
+    }
+    conf.clamp(0.05, 0.99)
+}
+
+static_re!(
+    asks_re,
+    r"(?i)\?|\bplease (?:could you |can you )?(?:clarify|confirm|specify|let (?:us|me) know|advise|explain|provide (?:us with )?(?:some |more |further )?(?:clarification|clarity|details?))\b|\b(?:could|can|would) you (?:please )?(?:clarify|confirm|specify|let (?:us|me) know|advise|explain|provide|narrow|refine)\b|\bwe (?:would )?(?:need|require) (?:you to|further|more|some|additional|clarification)\b|\bplease (?:can|could) you\b|\bclarity\b"
+);
+
+/// Whether a text asks us something (a question, "please clarify", "could you confirm"),
+/// outside sentences that start with "If".
+fn asks_us(text: &str) -> bool {
+    asks_re().find_iter(text).any(|m| !conditional(text, m.start()))
+}
+
+static_re!(
+    numbered_answer_re,
+    r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):\-–]?\s*(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|£\s?\d|0\b)"
+);
+static_re!(
+    labelled_answer_re,
+    r"(?i)^(?:answer|response|reply|our response|(?:council|icb|board|trust)(?:'s)? response|a)\s*\d{0,2}\s*[:\-–.]\s*\S"
+);
+static_re!(
+    answer_start_re,
+    r"(?i)^(?:a\s*[:.\-]|answer|response|yes\b|no\b|nil\b|none\b|n/?a\b|not (?:held|applicable|known)\b|£|\d|the (?:council|icb|board|authority|trust|organisation|organization|ccg|department)\b|(?:nhs|we|our|this (?:information|is)|there (?:is|are|was|were)|please see|see (?:the )?(?:attached|link|below))\b)"
+);
+static_re!(
+    bare_answer_re,
+    r"(?i)^(?:yes|no|nil|none|n/?a|not held|not applicable|£\s?[\d,]+(?:\.\d+)?|\d[\d,]*(?:\.\d+)?)\.?$"
+);
+
+/// How many answers a text lays out question by question ("1. Yes", "Q4 - No", "Answer: £0",
+/// the body's words right after one of our questions quoted back, bare "Yes"/"No"/figures
+/// as a table's cells), and the first of them; None for fewer than two.
+fn answer_layout(text: &str) -> Option<(usize, String)> {
+    let mut count = 0;
+    let mut bare = 0;
+    let mut first = None;
+    let mut after_question = false;
+    for line in text.lines().take(5000) {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if l == crate::own::QUESTION {
+            after_question = true;
+            continue;
+        }
+        if crate::own::is_marker(l) {
+            after_question = false;
+            continue;
+        }
+        let answer = numbered_answer_re().is_match(l)
+            || labelled_answer_re().is_match(l)
+            || (after_question && answer_start_re().is_match(l));
+        if answer {
+            count += 1;
+            first.get_or_insert_with(|| l.to_string());
+        } else if bare_answer_re().is_match(l) {
+            bare += 1;
+            first.get_or_insert_with(|| l.to_string());
+        }
+        after_question = false;
+    }
+    let total = count + if bare >= 2 { bare } else { 0 };
+    (total >= 2).then(|| (total, first.unwrap_or_default()))
 }
 
 fn nonempty(s: &str) -> Option<String> {
@@ -1572,6 +1900,7 @@ requests to foi@newicb.nhs.example.",
                     text: t,
                     attachment_text: t,
                     delivery_status: ds,
+                    ..Input::default()
                 });
                 assert_eq!(c.class, C::Bounce, "{t:?} {ds:?}");
             }

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::classify::{Classification, Classifier, Input};
 use crate::extract::{self, Limits};
 use crate::matching::{self, Match};
+use crate::own::Echo;
 use crate::{Error, Result, parse};
 
 /// What happened to one message.
@@ -47,6 +48,14 @@ pub fn state_for(class: MessageClass, permanent_bounce: bool) -> Option<RequestS
     })
 }
 
+/// The address a bounce says failed (None for anything else).
+fn bounce_address(c: &Classification) -> Option<&str> {
+    if c.class != MessageClass::Bounce {
+        return None;
+    }
+    c.bounce.as_ref().and_then(|b| b.address.as_deref())
+}
+
 /// A message read and judged, before it is matched and stored.
 #[derive(Debug)]
 pub struct Examined {
@@ -56,14 +65,15 @@ pub struct Examined {
     pub classification: Classification,
 }
 
-/// Parses a raw message, reads its attachments' text (within `limits`) and classifies it.
-/// Touches no store: the ingest pipeline's first half, also used to check simulated replies.
-pub async fn examine(raw: &[u8], classifier: &Classifier, limits: &Limits) -> Examined {
-    examine_parsed(parse::parse(raw), classifier, limits).await
+/// Parses a raw message, reads its attachments' text (within `limits`) and classifies it
+/// (setting aside what `echo` holds of foi's requests, as replies quote them back). Touches
+/// no store: the ingest pipeline's first half, also used to check simulated replies.
+pub async fn examine(raw: &[u8], classifier: &Classifier, echo: &Echo, limits: &Limits) -> Examined {
+    examine_parsed(parse::parse(raw), classifier, echo, limits).await
 }
 
 /// [`examine`] for a message already parsed.
-async fn examine_parsed(p: parse::Parsed, classifier: &Classifier, limits: &Limits) -> Examined {
+async fn examine_parsed(p: parse::Parsed, classifier: &Classifier, echo: &Echo, limits: &Limits) -> Examined {
     let mut attachments = Vec::with_capacity(p.attachments.len());
     let mut attachment_text = String::new();
     for a in &p.attachments {
@@ -94,6 +104,8 @@ async fn examine_parsed(p: parse::Parsed, classifier: &Classifier, limits: &Limi
         text: &p.text,
         attachment_text: &attachment_text,
         delivery_status: p.delivery_status.as_deref(),
+        attachments: p.attachments.len(),
+        echo: Some(echo),
     });
     Examined { parsed: p, attachments, classification }
 }
@@ -136,8 +148,25 @@ enum Read {
 /// Ingests messages into a store.
 pub struct Ingestor<'a> {
     pub store: &'a Store,
-    pub classifier: &'static Classifier,
+    pub classifier: Arc<Classifier>,
     pub limits: Limits,
+}
+
+/// What replies may quote back of the requests of the store's open rounds: the sample
+/// requests' texts and the codebooks' question texts.
+pub async fn echo_of(store: &Store) -> Result<Echo> {
+    let mut echo = Echo::default();
+    for sample in store.request_samples().await? {
+        for t in &sample.texts {
+            echo.add(t);
+        }
+        if let Ok(book) = foi_core::Codebook::from_toml(&sample.codebook) {
+            for q in &book.questions {
+                echo.add(&q.text);
+            }
+        }
+    }
+    Ok(echo)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -177,6 +206,7 @@ impl Ingestor<'_> {
         I: IntoIterator<Item = Item>,
     {
         let mut items = items.into_iter();
+        let echo = Arc::new(echo_of(self.store).await?);
         let mut reading: VecDeque<Reading> = VecDeque::with_capacity(WINDOW);
         let mut outcomes = Vec::new();
         let mut batch: Option<Batch<'_>> = None;
@@ -193,7 +223,7 @@ impl Ingestor<'_> {
                     known = Some(Arc::new(self.store.incoming_key_fingerprints().await?));
                 }
                 let Some(item) = items.next() else { break };
-                reading.push_back(self.start_reading(item, known.as_ref()));
+                reading.push_back(self.start_reading(item, known.as_ref(), &echo));
                 started += 1;
             }
             let Some(mut next) = reading.pop_front() else { break };
@@ -267,12 +297,13 @@ impl Ingestor<'_> {
         Ok(outcomes)
     }
 
-    fn start_reading(&self, item: Item, known: Option<&Arc<HashSet<u64>>>) -> Reading {
+    fn start_reading(&self, item: Item, known: Option<&Arc<HashSet<u64>>>, echo: &Arc<Echo>) -> Reading {
         let raw = Arc::new(item.raw);
         let shared = Arc::clone(&raw);
-        let (store, classifier, limits) = (self.store.clone(), self.classifier, self.limits);
-        let known = known.cloned();
-        let task = tokio::spawn(async move { read(&store, known.as_deref(), &shared, classifier, &limits).await });
+        let (store, classifier, limits) = (self.store.clone(), Arc::clone(&self.classifier), self.limits);
+        let (known, echo) = (known.cloned(), Arc::clone(echo));
+        let task =
+            tokio::spawn(async move { read(&store, known.as_deref(), &shared, &classifier, &echo, &limits).await });
         Reading { raw, source: item.source, location: item.location, task }
     }
 
@@ -327,12 +358,12 @@ impl Ingestor<'_> {
         recent.add(usual);
         let matched = match matched {
             Some(m) => Some(m),
-            None => matching::find_by_body(b, &p).await?,
+            None => matching::find_by_body(b, &p, bounce_address(&c)).await?,
         };
         let mut learn = Vec::new();
         let mut reply = None;
         if let Some(m) = &matched {
-            if m.method != "case_reference" {
+            if m.method != "case_reference" && c.class != MessageClass::Bounce {
                 learn =
                     matching::case_references(&p.subject).into_iter().take(2).map(|cr| (m.request_id, cr)).collect();
             }
@@ -347,6 +378,7 @@ impl Ingestor<'_> {
                     message_id: 0,
                     on,
                     why,
+                    by: foi_core::Actor::System("inbox".into()),
                 });
             }
         }
@@ -367,7 +399,12 @@ impl Ingestor<'_> {
             outbox_state: None,
             attachments,
             class: Some(c.class.name().to_string()),
-            class_evidence: Some(c.evidence),
+            class_evidence: Some(match c.guess {
+                Some(g) => format!("unsure: perhaps {} ({:.2}): {}", g.name(), c.confidence, c.evidence),
+                None => c.evidence,
+            }),
+            class_confidence: Some(c.confidence),
+            needs_review: c.needs_review,
             exemptions: c.exemptions,
             bounce_address: c.bounce.as_ref().and_then(|b| b.address.clone()),
             bounce_permanent: c.bounce.as_ref().map(|b| b.permanent),
@@ -490,6 +527,7 @@ async fn read(
     known: Option<&HashSet<u64>>,
     raw: &[u8],
     classifier: &Classifier,
+    echo: &Echo,
     limits: &Limits,
 ) -> Result<Read> {
     let hash = sha256_hex(raw);
@@ -503,7 +541,7 @@ async fn read(
             Held::No { dedup_key } => dedup_key,
         }
     };
-    let examined = examine_parsed(p, classifier, limits).await;
+    let examined = examine_parsed(p, classifier, echo, limits).await;
     let matched = matching::find_by_reference(store, &examined.parsed).await?;
     Ok(Read::New { hash, examined: Box::new(examined), dedup_key, matched })
 }

@@ -50,7 +50,9 @@ pub mod folding;
 pub mod imap_sync;
 pub mod ingest;
 pub mod matching;
+pub mod own;
 pub mod parse;
+pub mod reclassify;
 pub mod sources;
 pub mod triage;
 
@@ -61,8 +63,9 @@ pub use ingest::{Examined, Ingestor, Outcome, examine};
 pub enum Error {
     #[error("{path}: {message}")]
     Io { path: String, message: String },
-    #[error("rules file {file}: {message}")]
-    Rules { file: String, message: String },
+    /// A rules file that cannot be used: `FILE:LINE: message`.
+    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Rules { file: String, line: Option<usize>, message: String },
     #[error(transparent)]
     Store(#[from] foi_store::Error),
     #[error(transparent)]

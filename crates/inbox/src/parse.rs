@@ -38,6 +38,9 @@ pub struct Parsed {
     pub folded: bool,
     /// The text of a message/delivery-status part (bounces).
     pub delivery_status: Option<String>,
+    /// The header sections of messages this one carries (a `message/rfc822` part, a
+    /// `text/rfc822-headers` part): a bounce's copy of the message that failed.
+    pub originals: Vec<String>,
     pub attachments: Vec<Part>,
     pub parse_error: Option<String>,
 }
@@ -52,6 +55,11 @@ fn ids(s: &str) -> Vec<String> {
         .map(strip_brackets)
         .filter(|t| t.contains('@'))
         .collect()
+}
+
+/// Addresses in a text (header values, a header section), by a forgiving pattern.
+pub(crate) fn addresses_in(value: &str) -> Vec<String> {
+    addresses(value)
 }
 
 /// Addresses in a header value, by a forgiving pattern (broken headers included).
@@ -176,6 +184,23 @@ fn filename(part: &ParsedMail) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Most attached originals kept per message.
+const MAX_ORIGINALS: usize = 4;
+/// Most bytes of an attached original's header section kept.
+const MAX_HEADER_SECTION: usize = 64 << 10;
+
+/// The header section of a raw message (up to the first blank line, at most 64 KiB), as text.
+fn header_section(raw: &[u8]) -> String {
+    let raw = without_mbox_line(raw);
+    let raw = &raw[..raw.len().min(MAX_HEADER_SECTION)];
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(raw.len());
+    String::from_utf8_lossy(&raw[..end]).into_owned()
+}
+
 fn walk(part: &ParsedMail, p: &mut Parsed, texts: &mut Texts, depth: u32) {
     if depth > 20 {
         return;
@@ -197,6 +222,9 @@ fn walk(part: &ParsedMail, p: &mut Parsed, texts: &mut Texts, depth: u32) {
         }
         "message/rfc822" | "message/global" => {
             let raw = bytes();
+            if p.originals.len() < MAX_ORIGINALS {
+                p.originals.push(header_section(&raw));
+            }
             p.attachments.push(Part {
                 filename: name.or_else(|| Some("attached message.eml".into())),
                 content_type: "message/rfc822".into(),
@@ -219,6 +247,11 @@ fn walk(part: &ParsedMail, p: &mut Parsed, texts: &mut Texts, depth: u32) {
                     content_type: mime,
                     bytes: raw,
                 }),
+            }
+        }
+        "text/rfc822-headers" | "message/rfc822-headers" | "message/global-headers" => {
+            if p.originals.len() < MAX_ORIGINALS {
+                p.originals.push(header_section(&bytes()));
             }
         }
         "text/plain" if !is_attachment && name.is_none() && texts.plain.is_none() => {

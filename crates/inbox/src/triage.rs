@@ -1,9 +1,9 @@
 //! Triage by hand: assigning a message nothing matched to its request (learning the body's
-//! case reference from its subject and moving the request as the message's class says), as
-//! `foi triage assign` and the web UI do it.
+//! case reference from its subject and the sender's address, and moving the request as the
+//! message's class says, in the person's name), as `foi triage assign` and the web UI do it.
 
 use chrono::NaiveDate;
-use foi_core::{MessageClass, Named, RequestState};
+use foi_core::{Actor, MessageClass, Named, RequestState};
 use foi_store::{MessageFilter, Store};
 
 use crate::Result;
@@ -13,13 +13,18 @@ use crate::Result;
 pub struct Assigned {
     /// Case references learned for the request (later replies quoting them match it).
     pub learned: Vec<String>,
+    /// The sender's address, learned for the request's body (later replies from it match
+    /// the body's open request, even on a shared domain).
+    pub learned_sender: Option<String>,
     /// The request's new state, when the message moved it.
     pub moved_to: Option<RequestState>,
 }
 
-/// Assigns incoming message `message` to the request with this reference.
-pub async fn assign(store: &Store, message: i64, reference: &str, today: NaiveDate) -> Result<Assigned> {
-    let r = store.request(reference).await?;
+/// Assigns incoming message `message` to the request with this reference (written in any
+/// case, with spaces or hyphens), in the name of `by`.
+pub async fn assign(store: &Store, message: i64, reference: &str, today: NaiveDate, by: &Actor) -> Result<Assigned> {
+    let reference = foi_core::reference::normalise(reference.trim()).unwrap_or_else(|| reference.trim().to_string());
+    let r = store.request(&reference).await?;
     let found = store.incoming_messages(&MessageFilter { ids: Some(vec![message]), ..Default::default() }).await?;
     let m = found
         .into_iter()
@@ -27,15 +32,24 @@ pub async fn assign(store: &Store, message: i64, reference: &str, today: NaiveDa
         .ok_or_else(|| foi_store::Error::NotFound { what: "incoming message", key: message.to_string() })?;
     store.assign_message(message, r.id, "manual", 1.0).await?;
     let mut out = Assigned::default();
-    for cr in crate::matching::case_references(m.subject.as_deref().unwrap_or("")) {
-        store.learn_case_reference(r.id, &cr, Some(message)).await?;
-        out.learned.push(cr);
+    let class = MessageClass::from_name(&m.class);
+    // A bounce comes from a mail system: neither its subject nor its sender is the body's.
+    if class != Some(MessageClass::Bounce) {
+        for cr in crate::matching::case_references(m.subject.as_deref().unwrap_or("")) {
+            store.learn_case_reference(r.id, &cr, Some(message)).await?;
+            out.learned.push(cr);
+        }
+        if let Some(from) = m.from.as_deref()
+            && store.learn_sender_address(from, r.id, Some(message), by).await?
+        {
+            out.learned_sender = Some(from.to_ascii_lowercase());
+        }
     }
-    if let Some(class) = MessageClass::from_name(&m.class) {
+    if let Some(class) = class {
         let permanent = m.bounce.as_ref().is_none_or(|b| b.permanent);
         if let Some(to) = crate::ingest::state_for(class, permanent) {
             let on = m.date.map(|d| d.date_naive()).unwrap_or(today);
-            out.moved_to = store.apply_reply(r.id, to, &m.exemptions, message, on, "assigned from triage").await?;
+            out.moved_to = store.apply_reply(r.id, to, &m.exemptions, message, on, "assigned from triage", by).await?;
         }
     }
     Ok(out)

@@ -147,6 +147,8 @@ fn classify(path: &Path) -> Classification {
         text: &o.text,
         attachment_text: "",
         delivery_status: o.delivery_status.as_deref(),
+        attachments: 0,
+        echo: None,
     })
 }
 

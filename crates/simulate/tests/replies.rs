@@ -64,7 +64,7 @@ async fn foi_reads_simulated_replies_as_intended() {
     let mut wrong = Vec::new();
     let mut attachments = 0;
     for r in &replies {
-        let e = foi_inbox::examine(&r.raw, classifier, &limits).await;
+        let e = foi_inbox::examine(&r.raw, &classifier, &foi_inbox::own::Echo::default(), &limits).await;
         assert!(e.parsed.parse_error.is_none(), "{:?}", e.parsed.parse_error);
         if let Some(kind) = r.expected.attachment {
             attachments += 1;

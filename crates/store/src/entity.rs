@@ -208,6 +208,9 @@ pub mod message {
         pub created_at: DateTimeUtc,
         pub triage_note: Option<String>,
         pub source: Option<String>,
+        pub class_confidence: Option<f64>,
+        pub rule_class: Option<String>,
+        pub needs_review: bool,
     }
     no_relations!();
 }
@@ -220,6 +223,22 @@ pub mod message_raw {
         #[sea_orm(primary_key, auto_increment = false)]
         pub message_id: i64,
         pub raw: Vec<u8>,
+    }
+    no_relations!();
+}
+
+pub mod sender_address {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sender_addresses")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub address: String,
+        pub body_id: i32,
+        pub learned_from: Option<i64>,
+        pub learned_by: String,
+        pub created_at: DateTimeUtc,
     }
     no_relations!();
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::entity::{
     attachment, body, case_reference, mail_folder, message, message_location, request, request_event, round,
+    sender_address,
 };
 use crate::requests::{
     NewMessage, StoredMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state,
@@ -21,9 +22,10 @@ use crate::requests::{
 };
 use crate::{Error, Result, Store, not_found, now};
 
-/// Counts the triage queue: incoming messages matched to no request and not dismissed.
-pub(crate) const TRIAGE_QUEUE: &str =
-    "SELECT count(*) FROM messages WHERE direction = 'incoming' AND request_id IS NULL AND triage_note IS NULL";
+/// Counts the triage queue: incoming messages not dismissed that are matched to no request or
+/// whose class a person should check.
+pub(crate) const TRIAGE_QUEUE: &str = "SELECT count(*) FROM messages WHERE direction = 'incoming' AND triage_note IS NULL \
+     AND (request_id IS NULL OR needs_review)";
 
 /// What a stored attachment is, and its extracted text.
 fn attachment_info(a: attachment::Model) -> (AttachmentInfo, Option<String>) {
@@ -48,6 +50,14 @@ pub struct IncomingMessage {
     pub date: Option<DateTime<Utc>>,
     pub class: String,
     pub class_evidence: Option<String>,
+    /// How sure the rules were of the class (1 when a person set it).
+    pub class_confidence: Option<f64>,
+    /// The class the rules gave (it differs from `class` when a person corrected it).
+    pub rule_class: Option<String>,
+    /// Who set the class: `inbox` (the rules) or `person:NAME`.
+    pub class_set_by: Option<String>,
+    /// A person should check the class: the rules were unsure.
+    pub needs_review: bool,
     pub bounce: Option<BounceInfo>,
     pub exemptions: Vec<String>,
     /// The matched request's reference.
@@ -93,7 +103,31 @@ pub struct MessageFilter {
     /// The request's, by its reference.
     pub request: Option<String>,
     pub unmatched: bool,
+    /// Only messages whose class a person should check (not dismissed).
+    pub needs_review: bool,
+    /// Only the messages of this round's requests (by slug).
+    pub round: Option<String>,
     pub ids: Option<Vec<i64>>,
+}
+
+/// A class the rules gave a stored message (`Store::set_rule_class`).
+#[derive(Debug, Clone, Default)]
+pub struct RuleClass {
+    pub class: String,
+    pub evidence: String,
+    pub confidence: f64,
+    pub needs_review: bool,
+    pub exemptions: Vec<String>,
+    pub bounce_address: Option<String>,
+    pub bounce_permanent: Option<bool>,
+}
+
+/// What a round's replies may quote back: its codebook (TOML) and sample request texts.
+#[derive(Debug, Clone)]
+pub struct RequestSample {
+    pub round: String,
+    pub codebook: String,
+    pub texts: Vec<String>,
 }
 
 /// A request a body has open in an active round, for matching by sender.
@@ -124,6 +158,9 @@ pub struct ReplyMove {
     /// The UK day the move counts on (the message's date).
     pub on: chrono::NaiveDate,
     pub why: String,
+    /// Who moves it: `system:inbox` for the inbox's own reading, the person who assigned or
+    /// classified the message by hand.
+    pub by: Actor,
 }
 
 /// Inbox reads and writes in one transaction: one message's ingest, or a whole chunk of
@@ -155,6 +192,91 @@ impl Store {
         b.commit().await
     }
 
+    /// Remembers that mail from `address` comes from the body of request `request_id` (a
+    /// person assigned a reply from it): later replies from it match that body's open request.
+    /// Returns whether the address was new for the body.
+    pub async fn learn_sender_address(
+        &self,
+        address: &str,
+        request_id: i32,
+        from_message: Option<i64>,
+        by: &Actor,
+    ) -> Result<bool> {
+        let address = address.trim().to_ascii_lowercase();
+        if !address.contains('@') {
+            return Ok(false);
+        }
+        let _writing = self.write_lock().await;
+        let r = request::Entity::find_by_id(request_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("request", request_id))?;
+        let row = sender_address::ActiveModel {
+            address: Set(address),
+            body_id: Set(r.body_id),
+            learned_from: Set(from_message),
+            learned_by: Set(by.to_stored()),
+            created_at: Set(now()),
+            ..Default::default()
+        };
+        let added = sender_address::Entity::insert(row)
+            .on_conflict_do_nothing_on([sender_address::Column::Address, sender_address::Column::BodyId])
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(matches!(added, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    /// What replies may quote back from foi's requests: for every open round, its codebook
+    /// (TOML) and the text of its first request to each kind of body. A few rows whatever
+    /// the round's size.
+    pub async fn request_samples(&self) -> Result<Vec<RequestSample>> {
+        let rounds = round::Entity::find().filter(round::Column::ClosedAt.is_null()).all(&self.db).await?;
+        let mut out = Vec::new();
+        for r in rounds {
+            let requests: Vec<(i32, i32)> = request::Entity::find()
+                .select_only()
+                .column(request::Column::Id)
+                .column(request::Column::BodyId)
+                .filter(request::Column::RoundId.eq(r.id))
+                .order_by_asc(request::Column::Id)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let kinds: HashMap<i32, String> = body::Entity::find()
+                .select_only()
+                .column(body::Column::Id)
+                .column(body::Column::Kind)
+                .filter(body::Column::Id.is_in(requests.iter().map(|(_, b)| *b)))
+                .into_tuple()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect();
+            let mut firsts: Vec<i32> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (id, body) in &requests {
+                if seen.insert(kinds.get(body).cloned().unwrap_or_default()) {
+                    firsts.push(*id);
+                }
+            }
+            let mut texts = Vec::new();
+            for id in firsts {
+                let sent = message::Entity::find()
+                    .filter(message::Column::RequestId.eq(id))
+                    .filter(message::Column::Direction.eq("outgoing"))
+                    .filter(message::Column::Kind.eq("request"))
+                    .order_by_asc(message::Column::Id)
+                    .one(&self.db)
+                    .await?;
+                if let Some(text) = sent.and_then(|m| m.body_text) {
+                    texts.push(text);
+                }
+            }
+            out.push(RequestSample { round: r.slug, codebook: r.codebook, texts });
+        }
+        Ok(out)
+    }
+
     /// Remembers how far an IMAP folder has been read.
     pub async fn set_folder_state(&self, folder: &str, uidvalidity: u32, last_uid: u32) -> Result<()> {
         let b = self.batch().await?;
@@ -163,7 +285,8 @@ impl Store {
     }
 
     /// Moves a request as an incoming message implies, if the lifecycle allows it; records
-    /// exemptions on a refusal. Returns the new state if it moved.
+    /// exemptions on a refusal; the event names `by`. Returns the new state if it moved.
+    #[allow(clippy::too_many_arguments)]
     pub async fn apply_reply(
         &self,
         request_id: i32,
@@ -172,9 +295,18 @@ impl Store {
         message_id: i64,
         on: chrono::NaiveDate,
         why: &str,
+        by: &Actor,
     ) -> Result<Option<RequestState>> {
         let b = self.batch().await?;
-        let m = ReplyMove { request_id, to, exemptions: exemptions.to_vec(), message_id, on, why: why.to_string() };
+        let m = ReplyMove {
+            request_id,
+            to,
+            exemptions: exemptions.to_vec(),
+            message_id,
+            on,
+            why: why.to_string(),
+            by: by.clone(),
+        };
         let moved = b.apply_replies(std::slice::from_ref(&m)).await?;
         b.commit().await?;
         Ok(moved.into_iter().next().flatten())
@@ -225,6 +357,22 @@ impl Store {
         if filter.unmatched {
             cond = cond.add(message::Column::RequestId.is_null()).add(message::Column::TriageNote.is_null());
         }
+        if filter.needs_review {
+            cond = cond.add(message::Column::NeedsReview.eq(true)).add(message::Column::TriageNote.is_null());
+        }
+        if let Some(slug) = &filter.round {
+            let round = round::Entity::find()
+                .filter(round::Column::Slug.eq(slug))
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| not_found("round", slug))?;
+            let ids = Query::select()
+                .column(request::Column::Id)
+                .from(request::Entity)
+                .and_where(request::Column::RoundId.eq(round.id))
+                .to_owned();
+            cond = cond.add(message::Column::RequestId.in_subquery(ids));
+        }
         if let Some(ids) = &filter.ids {
             cond = cond.add(message::Column::Id.is_in(ids.iter().copied()));
         }
@@ -266,6 +414,10 @@ impl Store {
                 date: m.date,
                 class: m.class.unwrap_or_else(|| "unknown".into()),
                 class_evidence: m.class_evidence,
+                class_confidence: m.class_confidence,
+                rule_class: m.rule_class,
+                class_set_by: m.class_set_by,
+                needs_review: m.needs_review,
                 bounce: m.bounce_permanent.map(|permanent| BounceInfo { permanent, address: m.bounce_address.clone() }),
                 exemptions: m.exemptions.and_then(|e| serde_json::from_str(&e).ok()).unwrap_or_default(),
                 request: m.request_id.and_then(|id| refs.get(&id).cloned()),
@@ -358,9 +510,36 @@ impl Store {
         }
         let mut am: message::ActiveModel = m.into();
         am.triage_note = Set(Some(format!("dismissed: {reason}")));
+        am.needs_review = Set(false);
         am.match_method = Set(Some("dismissed".into()));
         am.update(&self.db).await?;
         Ok(())
+    }
+
+    /// Sets a message's class from the rules again (`foi inbox reclassify`), unless a person
+    /// set it: then nothing changes and the answer is false. The class the rules give becomes
+    /// its `rule_class` too.
+    pub async fn set_rule_class(&self, id: i64, c: &RuleClass) -> Result<bool> {
+        let _writing = self.write_lock().await;
+        let txn = self.db.begin().await?;
+        let m = message::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found("message", id))?;
+        if m.class_set_by.as_deref().is_some_and(|b| Actor::from_stored(b).is_person()) {
+            return Ok(false);
+        }
+        let mut am: message::ActiveModel = m.into();
+        am.class = Set(Some(c.class.clone()));
+        am.rule_class = Set(Some(c.class.clone()));
+        am.class_evidence = Set(Some(c.evidence.clone()));
+        am.class_confidence = Set(Some(c.confidence));
+        am.class_set_by = Set(Some("inbox".into()));
+        am.needs_review = Set(c.needs_review);
+        am.exemptions =
+            Set((!c.exemptions.is_empty()).then(|| serde_json::to_string(&c.exemptions).unwrap_or_default()));
+        am.bounce_address = Set(c.bounce_address.clone());
+        am.bounce_permanent = Set(c.bounce_permanent);
+        am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(true)
     }
 
     /// Sets a message's class by hand (or from the classifier), keeping who set it.
@@ -371,6 +550,10 @@ impl Store {
         am.class = Set(Some(class.name().to_string()));
         am.class_evidence = Set(Some(evidence.to_string()));
         am.class_set_by = Set(Some(by.to_stored()));
+        if by.is_person() {
+            am.class_confidence = Set(Some(1.0));
+            am.needs_review = Set(false);
+        }
         am.update(&self.db).await?;
         Ok(())
     }
@@ -532,7 +715,6 @@ impl Batch<'_> {
         let mut out = Vec::with_capacity(moves.len());
         let mut changed: HashMap<i32, (RequestState, Option<&[String]>)> = HashMap::new();
         let mut events = Vec::new();
-        let actor = Actor::System("inbox".into()).to_stored();
         for m in moves {
             let from = *state.get(&m.request_id).ok_or_else(|| not_found("request", m.request_id))?;
             if from == m.to || !from.can_move_to(m.to) {
@@ -551,7 +733,7 @@ impl Batch<'_> {
                 on_date: Set(m.on),
                 from_state: Set(Some(from.name().to_string())),
                 to_state: Set(m.to.name().to_string()),
-                actor: Set(actor.clone()),
+                actor: Set(m.by.to_stored()),
                 reason: Set(Some(m.why.clone())),
                 message_id: Set(Some(m.message_id)),
                 ..Default::default()
@@ -593,6 +775,9 @@ pub trait InboxReads {
     /// Open requests (sent, awaiting the body) in open rounds of bodies whose FOI address or
     /// website has this domain.
     async fn open_requests_for_domain(&self, domain: &str) -> Result<Vec<OpenRequest>>;
+    /// Open requests of the bodies known by this address: their FOI address, or an address
+    /// learned from a reply a person assigned.
+    async fn open_requests_for_sender(&self, address: &str) -> Result<Vec<OpenRequest>>;
     /// The incoming message held under a deduplication key.
     async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>>;
     /// An incoming message already held with this Message-ID or content hash.
@@ -619,6 +804,9 @@ macro_rules! inbox_reads {
             }
             async fn open_requests_for_domain(&self, domain: &str) -> Result<Vec<OpenRequest>> {
                 reads::open_requests_for_domain(&self.$conn, domain).await
+            }
+            async fn open_requests_for_sender(&self, address: &str) -> Result<Vec<OpenRequest>> {
+                reads::open_requests_for_sender(&self.$conn, address).await
             }
             async fn find_incoming_key(&self, key: &str) -> Result<Option<i64>> {
                 reads::find_incoming_key(&self.$conn, key).await
@@ -700,23 +888,45 @@ mod reads {
         let matching: HashMap<i32, String> = bodies
             .into_iter()
             .filter(|b| {
-                let email_domain =
-                    b.foi_email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
-                let web_domain = b.website.as_deref().map(|w| {
-                    w.trim_start_matches("https://")
-                        .trim_start_matches("http://")
-                        .trim_start_matches("www.")
-                        .split('/')
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_lowercase()
-                });
-                email_domain.as_deref() == Some(domain.as_str())
-                    || web_domain.is_some_and(|w| !w.is_empty() && (domain == w || domain.ends_with(&format!(".{w}"))))
+                let by_email = b.foi_email.as_deref().and_then(foi_core::domain::organisation);
+                let by_site = b.website.as_deref().and_then(foi_core::domain::of_website);
+                by_email.as_deref() == Some(domain.as_str()) || by_site.as_deref() == Some(domain.as_str())
             })
             .map(|b| (b.id, b.code))
             .collect();
-        if matching.is_empty() {
+        open_requests_of(c, matching).await
+    }
+
+    /// The open requests of the bodies whose FOI address is `address`, or whose replies a
+    /// person has assigned from it before.
+    pub(crate) async fn open_requests_for_sender<C: ConnectionTrait>(c: &C, address: &str) -> Result<Vec<OpenRequest>> {
+        let address = address.trim().to_ascii_lowercase();
+        if address.is_empty() {
+            return Ok(Vec::new());
+        }
+        let learned: Vec<i32> = sender_address::Entity::find()
+            .filter(sender_address::Column::Address.eq(&address))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|a| a.body_id)
+            .collect();
+        let bodies: Vec<body::Model> = body::Entity::find().all(c).await?;
+        let matching = bodies
+            .into_iter()
+            .filter(|b| {
+                learned.contains(&b.id)
+                    || b.foi_email.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case(&address))
+            })
+            .map(|b| (b.id, b.code))
+            .collect();
+        open_requests_of(c, matching).await
+    }
+
+    /// The requests of these bodies (id to code) that were sent in a round still open and
+    /// are not withdrawn.
+    async fn open_requests_of<C: ConnectionTrait>(c: &C, bodies: HashMap<i32, String>) -> Result<Vec<OpenRequest>> {
+        if bodies.is_empty() {
             return Ok(Vec::new());
         }
         let open_rounds: Vec<i32> = round::Entity::find()
@@ -727,8 +937,9 @@ mod reads {
             .map(|r| r.id)
             .collect();
         let reqs = request::Entity::find()
-            .filter(request::Column::BodyId.is_in(matching.keys().copied()))
+            .filter(request::Column::BodyId.is_in(bodies.keys().copied()))
             .filter(request::Column::RoundId.is_in(open_rounds))
+            .order_by_asc(request::Column::Id)
             .all(c)
             .await?;
         Ok(reqs
@@ -737,7 +948,7 @@ mod reads {
             .map(|r| OpenRequest {
                 request_id: r.id,
                 reference: r.reference,
-                body_code: matching.get(&r.body_id).cloned().unwrap_or_default(),
+                body_code: bodies.get(&r.body_id).cloned().unwrap_or_default(),
             })
             .collect())
     }

@@ -28,7 +28,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use bodies::{BodyChange, BodyFilter, BodyImportSummary, BodyUpdate, FieldChange, Succession, SuccessionSummary};
 pub use inbox::{
     AttachmentInfo, Batch, BounceInfo, InboxReads, IncomingMessage, Location, MessageFilter, OpenRequest, ReplyMove,
-    ThreadMessage, key_fingerprint,
+    RequestSample, RuleClass, ThreadMessage, key_fingerprint,
 };
 pub use outbox::{OutboxItem, OutboxState};
 pub use reports::{Answers, BodySummary, ReplyFact, RequestFacts, RequestSummary, TagFact, current_answers};

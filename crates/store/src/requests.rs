@@ -51,6 +51,10 @@ pub struct NewMessage {
     /// Incoming messages: what the inbox decided.
     pub class: Option<String>,
     pub class_evidence: Option<String>,
+    /// How sure the rules were of `class`, 0 to 1.
+    pub class_confidence: Option<f64>,
+    /// A person should look at the class (the rules were unsure).
+    pub needs_review: bool,
     pub exemptions: Vec<String>,
     pub bounce_address: Option<String>,
     pub bounce_permanent: Option<bool>,
@@ -300,6 +304,9 @@ fn message_row(m: &NewMessage, key: String) -> message::ActiveModel {
         class: Set(m.class.clone()),
         class_evidence: Set(clean(&m.class_evidence)),
         class_set_by: Set(m.class.as_ref().map(|_| "inbox".to_string())),
+        rule_class: Set(m.class.clone()),
+        class_confidence: Set(m.class_confidence),
+        needs_review: Set(m.needs_review),
         exemptions: Set((!m.exemptions.is_empty()).then(|| serde_json::to_string(&m.exemptions).unwrap_or_default())),
         bounce_address: Set(clean(&m.bounce_address)),
         bounce_permanent: Set(m.bounce_permanent),

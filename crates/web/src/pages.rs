@@ -527,7 +527,8 @@ pub struct Assign {
 
 pub async fn assign(State(app): State<App>, s: Signed, Path(id): Path<i64>, Form(f): Form<Assign>) -> Result<Response> {
     s.check_form(Action::Triage, &f.csrf)?;
-    foi_inbox::triage::assign(&app.store, id, f.reference.trim(), app.today()).await?;
+    let by = Actor::Person(s.user.username.clone());
+    foi_inbox::triage::assign(&app.store, id, f.reference.trim(), app.today(), &by).await?;
     Ok(Redirect::to("/triage?done=assigned").into_response())
 }
 

@@ -1,0 +1,278 @@
+//! The body's own words: what a reply says once our request, echoed back, and the legal
+//! boilerplate every FOI letter carries are set aside. Classification, exemptions and the
+//! answer layout are read from these words only, so that "please specify", "section 12" or
+//! "please provide a copy" quoted from our own request never count as the body's.
+//!
+//! - **Our request echoed** ([`Echo`]): bodies quote our request back, in full above or below
+//!   their answer, question by question between their answers, or in a table. Every sentence
+//!   of the reply whose word 4-grams are mostly (at least 60%) 4-grams of a request foi sent
+//!   (or of a round's codebook questions) is ours; it is replaced by the line [`QUESTION`], so
+//!   the layout (a question, then the body's answer) stays visible.
+//! - **Boilerplate** ([`fold_boilerplate`]): sentences about the right to an internal review
+//!   and to complain to the Information Commissioner, re-use and copyright, privacy notices,
+//!   and e-mail disclaimers, unless the sentence itself reports a review's outcome. Exemption
+//!   explainers of acknowledgements ("exemptions may apply") go too.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+/// The line an echoed sentence (or run of them) becomes.
+pub const QUESTION: &str = "[our question]";
+/// The line a boilerplate paragraph becomes.
+pub const BOILERPLATE: &str = "[boilerplate]";
+
+/// Words per shingle.
+const N: usize = 4;
+/// The share of a sentence's shingles that must be ours for it to be an echo.
+const ECHO_SHARE: f64 = 0.6;
+
+/// The 4-gram fingerprints of the requests foi sent: what a reply may quote back.
+#[derive(Debug, Clone, Default)]
+pub struct Echo {
+    shingles: HashSet<u64>,
+}
+
+impl Echo {
+    /// An echo of these texts (sent requests, codebook questions).
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Echo {
+        let mut shingles = HashSet::new();
+        for t in texts {
+            let words = words(t);
+            for w in words.windows(N) {
+                shingles.insert(fingerprint(w));
+            }
+        }
+        Echo { shingles }
+    }
+
+    /// Adds more texts.
+    pub fn add(&mut self, text: &str) {
+        let words = words(text);
+        for w in words.windows(N) {
+            self.shingles.insert(fingerprint(w));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shingles.is_empty()
+    }
+
+    /// Whether a sentence is (mostly) our own text.
+    pub fn is_echo(&self, sentence: &str) -> bool {
+        if self.shingles.is_empty() {
+            return false;
+        }
+        let words = words(strip_numbering(sentence));
+        if words.len() < N + 1 {
+            return false;
+        }
+        // "Yes, the ICB has a strategy for palliative care for children..." restates the
+        // question but answers it: the body's words.
+        if matches!(words.first().map(String::as_str), Some("yes" | "no" | "nil" | "none")) {
+            return false;
+        }
+        let total = words.len() - N + 1;
+        let ours = words.windows(N).filter(|w| self.shingles.contains(&fingerprint(w))).count();
+        ours as f64 / total as f64 >= ECHO_SHARE
+    }
+
+    /// `text` with every echoed sentence replaced: a run of them becomes one [`QUESTION`]
+    /// line (on a line of its own), everything else is kept as written.
+    pub fn fold(&self, text: &str) -> String {
+        if self.shingles.is_empty() {
+            return text.to_string();
+        }
+        fold_sentences(text, QUESTION, |s| self.is_echo(s))
+    }
+}
+
+/// `text` with the sentences `fold` picks replaced: a run of them becomes one `marker` line
+/// (on a line of its own); everything else is kept as written.
+fn fold_sentences(text: &str, marker: &str, fold: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_folded = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let mut kept = String::new();
+        for s in sentences_of_line(body) {
+            if !s.trim().is_empty() && fold(s) {
+                if !last_folded {
+                    if !kept.trim().is_empty() {
+                        out.push_str(kept.trim_end());
+                        out.push('\n');
+                    }
+                    kept.clear();
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(marker);
+                    out.push('\n');
+                }
+                last_folded = true;
+            } else {
+                if !s.trim().is_empty() {
+                    last_folded = false;
+                }
+                kept.push_str(s);
+            }
+        }
+        if !kept.trim().is_empty() {
+            out.push_str(kept.trim_start_matches(' '));
+            out.push('\n');
+        } else if body.trim().is_empty() && !last_folded {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Lower-case words of letters, digits and £ (punctuation and markup dropped).
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '£' || c == '\''))
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn fingerprint(w: &[String]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    w.hash(&mut h);
+    h.finish()
+}
+
+/// A sentence without its leading numbering ("1.", "Q4)", "Question 3:", "a)").
+fn strip_numbering(s: &str) -> &str {
+    static_re!(numbering_re, r"(?i)^\s*(?:(?:q(?:uestion)?|request|item)\s*)?(?:\d{1,2}|[a-h])\s*[.):\-]\s*");
+    match numbering_re().find(s) {
+        Some(m) => &s[m.end()..],
+        None => s,
+    }
+}
+
+/// A line split after ". ", "? " or "! " (the separators stay with their sentence).
+fn sentences_of_line(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = line.as_bytes();
+    let mut start = 0;
+    for i in 0..b.len() {
+        if matches!(b[i], b'.' | b'?' | b'!') && b.get(i + 1).is_some_and(|c| *c == b' ' || *c == b'\t') {
+            // "s. 12", "e.g. a": an abbreviation, not the end of a sentence.
+            let before = &line[start..i];
+            let word = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+            if word.len() <= 2 && !word.is_empty() && b[i] == b'.' && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            out.push(&line[start..=i + 1]);
+            start = i + 2;
+        }
+    }
+    out.push(&line[start.min(line.len())..]);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate.
+
+static_re!(
+    rights_re,
+    r"(?i)\b(?:if|should) you (?:are|were|remain|feel)? ?(?:unhappy|dissatisfied|not (?:happy|satisfied)|wish to (?:complain|request|ask|appeal|make a complaint)|want to (?:complain|request|ask)|disagree)\b|\byou (?:have|may have|also have) (?:the|a) right to (?:request|ask|complain|apply|appeal|seek)\b|\bright to (?:request|ask for|seek) an? (?:internal )?review\b|\binformation commissioner\b|\bico\.org\.uk\b|\bwycliffe house\b|\bwater lane,? wilmslow\b|\bsection 50 of the\b|\bwithin (?:40|forty) (?:working|calendar)? ?days\b[^.]{0,80}\breview\b|\bcomplaints? procedure\b"
+);
+static_re!(
+    outcome_re,
+    r"(?i)\b(?:i|we) have (?:now )?(?:completed|concluded|carried out|conducted|undertaken|reviewed|reconsidered|looked again)\b|\b(?:is|are|was|been) (?:not |partially |partly )?upheld\b|\boutcome of (?:the|my|this|your) (?:internal )?review\b|\bthe review (?:found|concluded|has found)\b|\boriginal (?:decision|response) (?:was|is|should)\b"
+);
+static_re!(
+    reuse_re,
+    r"(?i)\bcopyright\b|\bre-?use (?:of )?(?:public sector )?information\b|\bre-?use the information\b|\bopen government licen[cs]e\b|\bthe re-use of public sector information regulations\b|\bprivacy (?:notice|policy|statement)\b|\bhow we (?:use|handle|process) your (?:personal )?(?:data|information)\b|\bdata protection (?:act|legislation)\b[^.]{0,80}\b(?:your personal|privacy)\b"
+);
+static_re!(
+    disclaimer_re,
+    r"(?i)\bintended recipient\b|\b(?:is|are|may be) (?:strictly )?confidential and (?:may be )?(?:legally )?privileged\b|\b(?:scanned|checked) for (?:all )?(?:known )?viruses\b|\bvirus[- ]?(?:free|checked|scan)\b|\be-?mails? (?:sent (?:to|from) [^.]{0,40})?(?:may|will) be (?:monitored|recorded|intercepted)\b|\bthis (?:e-?mail|message) (?:and any (?:files|attachments)[^.]{0,40})?(?:is|are|may be|contains?) (?:confidential|private|intended)\b|\bnhsmail is\b|\bsecure email service\b"
+);
+static_re!(
+    explainer_re,
+    r"(?i)\bexemptions? (?:which|that) may (?:apply|prevent)\b|\bif any (?:of the )?exemptions? (?:categories )?appl(?:y|ies)\b|\bwe will (?:assess|consider|decide) whether (?:any )?(?:exemptions?|the information)\b|\bthere may be a fee\b|\bfee (?:may be|must be) (?:payable|paid)\b|\bwe will (?:let you know|contact you|inform you|tell you) if\b[^.]{0,120}\b(?:exempt|exemptions?|fee|cost limit|section 12|appropriate limit)\b|\bif (?:we|the council|the icb|the board|the trust) (?:estimate|consider|find|decide|believe)s?\b[^.]{0,160}\b(?:exceed|exempt)"
+);
+
+/// `text` with boilerplate sentences (review rights, the ICO, re-use and copyright, privacy
+/// notices, disclaimers, exemption explainers) replaced by the line [`BOILERPLATE`]. A
+/// sentence that reports a review's outcome is kept whatever else it says.
+pub fn fold_boilerplate(text: &str) -> String {
+    fold_sentences(text, BOILERPLATE, is_boilerplate)
+}
+
+/// Whether a sentence is boilerplate.
+fn is_boilerplate(s: &str) -> bool {
+    if outcome_re().is_match(s) {
+        return false;
+    }
+    rights_re().is_match(s) || reuse_re().is_match(s) || disclaimer_re().is_match(s) || explainer_re().is_match(s)
+}
+
+/// The body's own words in `text`: our echoed request and boilerplate set aside.
+pub fn own_words(text: &str, echo: Option<&Echo>) -> String {
+    let folded = match echo {
+        Some(e) => e.fold(text),
+        None => text.to_string(),
+    };
+    fold_boilerplate(&folded)
+}
+
+/// Whether a line is one of the markers this module writes.
+pub fn is_marker(line: &str) -> bool {
+    let l = line.trim();
+    l == QUESTION || l == BOILERPLATE || l == crate::folding::MARKER
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUEST: &str = "Freedom of Information request: Children's palliative care 2026\n\n\
+1. Has your organisation, alone or jointly with other organisations (for example as part of a Joint \
+Strategic Needs Assessment), carried out an assessment of the number and needs of children and young \
+people with life-limiting or life-threatening conditions in its area? If yes, please provide a copy of, \
+or a link to, the most recent assessment and the date it was completed.\n\n\
+If any part of this request is unclear, or if answering it in full would exceed the cost limit in \
+section 12 of the Act, please contact us as soon as possible so that we can clarify or narrow it.";
+
+    #[test]
+    fn our_request_quoted_back_is_folded() {
+        let echo = Echo::from_texts([REQUEST]);
+        let reply = "Dear Sir\n\nThank you for your request.\n\n1. Has your organisation, alone or jointly with other \
+organisations (for example as part of a Joint Strategic Needs Assessment), carried out an assessment of the number \
+and needs of children and young people with life-limiting or life-threatening conditions in its area?\n\
+Yes. The 2024 JSNA has a chapter on it.\n\nIf any part of this request is unclear, or if answering it in full \
+would exceed the cost limit in section 12 of the Act, please contact us as soon as possible.\n";
+        let own = echo.fold(reply);
+        assert!(own.contains("Thank you for your request."), "{own}");
+        assert!(own.contains("Yes. The 2024 JSNA has a chapter on it."), "{own}");
+        assert!(!own.contains("cost limit"), "{own}");
+        assert!(!own.contains("Joint Strategic"), "{own}");
+        assert_eq!(own.matches(QUESTION).count(), 2, "{own}");
+    }
+
+    #[test]
+    fn an_answer_restating_the_question_is_the_body_s() {
+        let echo = Echo::from_texts([REQUEST]);
+        assert!(!echo.is_echo(
+            "Yes, our organisation has carried out an assessment of the number and needs of children and young people"
+        ));
+        assert!(echo.is_echo(
+            "Q1) has your organisation, alone or jointly with other organisations, carried out an assessment of the number and needs of children"
+        ));
+    }
+
+    #[test]
+    fn boilerplate_is_folded_but_outcomes_stay() {
+        let text = "The council does not hold this information.\n\n\
+If you are unhappy with this response you may ask for an internal review within 40 working days. \
+You may then complain to the Information Commissioner, Wycliffe House.\n\n\
+I have now completed the internal review and the original decision is upheld. If you remain dissatisfied \
+you may complain to the Information Commissioner.\n";
+        let own = fold_boilerplate(text);
+        assert!(own.contains("does not hold"), "{own}");
+        assert!(!own.contains("40 working days"), "{own}");
+        assert!(own.contains("original decision is upheld"), "{own}");
+    }
+}

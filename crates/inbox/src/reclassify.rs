@@ -1,0 +1,128 @@
+//! Reapplying the rules to messages already stored (`foi inbox reclassify`): after an analyst
+//! extends `data/inbox-rules.toml`, every message whose class the rules set is read again
+//! (from its raw bytes, with its attachments' stored text) and its class, confidence and
+//! exemptions updated. A class a person set is never touched. A reply that now reads as a
+//! class that moves its request moves it, as on ingest (the lifecycle refuses a move
+//! backwards; such requests are listed for a person to check).
+
+use chrono::{NaiveDate, Utc};
+use foi_core::{Actor, MessageClass, Named, RequestState};
+use foi_store::{MessageFilter, RuleClass, Store};
+use serde::Serialize;
+
+use crate::Result;
+use crate::classify::{Classifier, Input};
+use crate::ingest::{echo_of, state_for};
+
+/// One message whose class changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub id: i64,
+    pub from: String,
+    pub to: String,
+    pub confidence: f64,
+    pub needs_review: bool,
+    /// The matched request's reference.
+    pub request: Option<String>,
+    /// The request's new state, when the new class moved it.
+    pub moved_to: Option<RequestState>,
+    /// The new class would move the request, but the lifecycle did not allow it from where
+    /// the request stands (a person should check it).
+    pub check_request: bool,
+}
+
+/// What a reclassification did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reclassified {
+    /// Messages read again.
+    pub checked: usize,
+    /// Messages left alone because a person set their class.
+    pub set_by_person: usize,
+    pub changed: Vec<Change>,
+}
+
+/// Reads every incoming message (of one round, by slug) again with `classifier`.
+pub async fn reclassify(
+    store: &Store,
+    classifier: &Classifier,
+    round: Option<&str>,
+    today: NaiveDate,
+) -> Result<Reclassified> {
+    let echo = echo_of(store).await?;
+    let filter = MessageFilter { round: round.map(str::to_string), ..Default::default() };
+    let messages = store.incoming_messages(&filter).await?;
+    let mut out = Reclassified::default();
+    for m in messages {
+        if m.class_set_by.as_deref().is_some_and(|b| Actor::from_stored(b).is_person()) {
+            out.set_by_person += 1;
+            continue;
+        }
+        out.checked += 1;
+        let raw = store.message_raw(m.id).await?;
+        let p = crate::parse::parse(&raw);
+        let (_, attachments) = store.message_texts(m.id).await?;
+        let attachment_text: String =
+            attachments.iter().filter_map(|(_, t)| t.as_deref()).flat_map(|t| [t, "\n"]).collect();
+        let c = classifier.classify(&Input {
+            subject: &p.subject,
+            from: p.from.as_deref().unwrap_or(""),
+            headers: &p.headers,
+            content_type: &p.content_type,
+            text: &p.text,
+            attachment_text: &attachment_text,
+            delivery_status: p.delivery_status.as_deref(),
+            attachments: attachments.len(),
+            echo: Some(&echo),
+        });
+        let class = c.class.name().to_string();
+        let same = class == m.class
+            && m.class_confidence.is_some_and(|x| (x - c.confidence).abs() < 0.005)
+            && m.needs_review == c.needs_review
+            && m.exemptions == c.exemptions;
+        if same {
+            continue;
+        }
+        let evidence = match c.guess {
+            Some(g) => format!("unsure: perhaps {} ({:.2}): {}", g.name(), c.confidence, c.evidence),
+            None => c.evidence.clone(),
+        };
+        let rule = RuleClass {
+            class: class.clone(),
+            evidence,
+            confidence: c.confidence,
+            needs_review: c.needs_review,
+            exemptions: c.exemptions.clone(),
+            bounce_address: c.bounce.as_ref().and_then(|b| b.address.clone()),
+            bounce_permanent: c.bounce.as_ref().map(|b| b.permanent),
+        };
+        if !store.set_rule_class(m.id, &rule).await? {
+            // A person set the class meanwhile.
+            out.set_by_person += 1;
+            continue;
+        }
+        let mut change = Change {
+            id: m.id,
+            from: m.class.clone(),
+            to: class,
+            confidence: c.confidence,
+            needs_review: c.needs_review,
+            request: m.request.clone(),
+            moved_to: None,
+            check_request: false,
+        };
+        if let Some(reference) = &m.request
+            && c.class != MessageClass::Unknown
+            && let Some(to) = state_for(c.class, c.bounce.as_ref().is_some_and(|b| b.permanent))
+        {
+            let r = store.request(reference).await?;
+            let on = p.date.unwrap_or_else(Utc::now).date_naive().min(today);
+            let why =
+                format!("reclassified as {} ({})", c.class.name(), c.evidence.chars().take(120).collect::<String>());
+            change.moved_to =
+                store.apply_reply(r.id, to, &c.exemptions, m.id, on, &why, &Actor::System("inbox".into())).await?;
+            change.check_request = change.moved_to.is_none() && r.state != to;
+        }
+        out.changed.push(change);
+    }
+    Ok(out)
+}
