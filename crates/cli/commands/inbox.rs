@@ -47,6 +47,31 @@ pub enum InboxCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Measure how well foi reads replies: against a labelled set (LABELS.toml files, or a
+    /// folder of them such as tests/replies), or with --corrections against the classes and
+    /// answers people corrected in this database.
+    Evaluate {
+        /// LABELS.toml files or folders holding them.
+        #[arg(required_unless_present = "corrections", conflicts_with = "corrections")]
+        labels: Vec<PathBuf>,
+        /// Compare the rules with what people set on this database instead.
+        #[arg(long)]
+        corrections: bool,
+        /// With --corrections: only this round.
+        #[arg(long, requires = "corrections")]
+        round: Option<String>,
+        /// Classification rules (as for import).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// List every reply, not only those read differently from their labels.
+        #[arg(long)]
+        all: bool,
+        /// Fail (exit code 1) when class agreement is below this percentage.
+        #[arg(long, value_name = "PERCENT")]
+        min_agreement: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the classification rules again to stored messages (after editing them). A
     /// class a person set is never changed; replies that now move their request move it.
     Reclassify {
@@ -152,13 +177,49 @@ impl InboxCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         let rules = match &self {
-            InboxCmd::Import { rules, .. } | InboxCmd::Sync { rules, .. } | InboxCmd::Reclassify { rules, .. } => {
-                rules.as_deref()
-            }
+            InboxCmd::Import { rules, .. }
+            | InboxCmd::Sync { rules, .. }
+            | InboxCmd::Reclassify { rules, .. }
+            | InboxCmd::Evaluate { rules, .. } => rules.as_deref(),
         };
         let classifier = ctx.classifier(rules)?;
         let ing = Ingestor { store: &store, classifier: classifier.clone(), limits: Limits::default() };
         match self {
+            InboxCmd::Evaluate { labels, corrections: true, round, json, .. } => {
+                let _ = labels;
+                let c = foi_evaluate::run::corrections(&store, round.as_deref()).await?;
+                if json {
+                    print_json(&c)?;
+                } else {
+                    print!("{}", c.text());
+                }
+            }
+            InboxCmd::Evaluate { labels, all, min_agreement, json, .. } => {
+                let mut set = Vec::new();
+                for l in &labels {
+                    set.extend(foi_evaluate::labels::read(l)?);
+                }
+                let codebook = ctx.codebooks_dir().join("childrens-palliative-care.toml");
+                let setup = foi_evaluate::run::Setup {
+                    data_dir: PathBuf::from("data"),
+                    templates: ctx.templates_dir().join("childrens-palliative-care"),
+                    codebook,
+                    classifier: classifier.clone(),
+                    suggester: None,
+                };
+                let report = foi_evaluate::run::labelled(&set, &setup).await?;
+                if json {
+                    print_json(&report)?;
+                } else {
+                    print!("{}", report.text(all));
+                }
+                if let Some(min) = min_agreement
+                    && report.agreement.percent() < min
+                {
+                    eprintln!("class agreement {:.1}% is below {min}%", report.agreement.percent());
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
             InboxCmd::Reclassify { round, json, .. } => {
                 let today = chrono::Local::now().date_naive();
                 let done = foi_inbox::reclassify::reclassify(&store, &classifier, round.as_deref(), today).await?;

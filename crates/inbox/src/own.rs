@@ -87,41 +87,94 @@ impl Echo {
 }
 
 /// `text` with the sentences `fold` picks replaced: a run of them becomes one `marker` line
-/// (on a line of its own); everything else is kept as written.
+/// (on a line of its own); everything else is kept as written. Sentences run across the
+/// line breaks of wrapped prose ([`sentence_spans`]).
 fn fold_sentences(text: &str, marker: &str, fold: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_folded = false;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let mut kept = String::new();
-        for s in sentences_of_line(body) {
-            if !s.trim().is_empty() && fold(s) {
-                if !last_folded {
-                    if !kept.trim().is_empty() {
-                        out.push_str(kept.trim_end());
-                        out.push('\n');
-                    }
-                    kept.clear();
-                    if !out.is_empty() && !out.ends_with('\n') {
-                        out.push('\n');
-                    }
-                    out.push_str(marker);
+    let mut at = 0;
+    for (start, end) in sentence_spans(text) {
+        if end <= at {
+            continue;
+        }
+        let start = start.max(at);
+        let s = &text[start..end];
+        if !s.trim().is_empty() && fold(s) {
+            // What came before it, without the spaces that led up to it.
+            out.push_str(text[at..start].trim_end_matches([' ', '\t']));
+            if !last_folded {
+                if !out.is_empty() && !out.ends_with('\n') {
                     out.push('\n');
                 }
-                last_folded = true;
-            } else {
-                if !s.trim().is_empty() {
-                    last_folded = false;
-                }
-                kept.push_str(s);
+                out.push_str(marker);
+                out.push('\n');
+            }
+            last_folded = true;
+            // Keep the sentence's line structure: a folded sentence that ended a line ends it.
+            at = end;
+            while at < text.len() && matches!(text.as_bytes()[at], b' ' | b'\t' | b'\r') {
+                at += 1;
+            }
+            if at < text.len() && text.as_bytes()[at] == b'\n' {
+                at += 1;
+            }
+        } else {
+            if !s.trim().is_empty() {
+                last_folded = false;
+            }
+            out.push_str(&text[at..end]);
+            at = end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+static_re!(
+    line_start_re,
+    r"(?i)^[ \t]*(?:(?:q(?:uestion)?|request|item|part)[ \t]*\d{1,2}|\d{1,2}[.):]|\(?[a-h]\)|[a-h]\.[ \t]|[-*•·>]|yes\b|no\b|nil\b|none\b|n/?a\b|not held\b|£|\d[\d,.]*[ \t]*$|answer|response|reply)"
+);
+
+/// Where the sentences of `text` are, as byte ranges covering it. A sentence ends after
+/// ". ", "? " or "! " (not after "s." or "e.g."), at a blank line, and at a line break
+/// unless the text runs on as wrapped prose: a long line followed by one that does not open
+/// a list item or an answer ("1.", "Q4", "a)", "Yes", "£0").
+pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if matches!(c, b'.' | b'?' | b'!') && b.get(i + 1).is_some_and(|n| *n == b' ' || *n == b'\t') {
+            let before = &text[start..i];
+            let word = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
+            let abbreviation =
+                c == b'.' && !word.is_empty() && word.len() <= 2 && word.chars().all(|c| c.is_ascii_alphabetic());
+            if !abbreviation {
+                out.push((start, i + 1));
+                start = i + 1;
+            }
+        } else if c == b'\n' {
+            let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
+            let line = text[line_start..i].trim();
+            let next_end = text[i + 1..].find('\n').map_or(b.len(), |p| i + 1 + p);
+            let next = &text[i + 1..next_end];
+            let blank_next = next.trim().is_empty();
+            let runs_on = line.len() >= 40
+                && !blank_next
+                && !line.ends_with([':', '?', ';'])
+                && !line_start_re().is_match(next)
+                && !crate::own::is_marker(next);
+            if !runs_on {
+                out.push((start, i + 1));
+                start = i + 1;
             }
         }
-        if !kept.trim().is_empty() {
-            out.push_str(kept.trim_start_matches(' '));
-            out.push('\n');
-        } else if body.trim().is_empty() && !last_folded {
-            out.push('\n');
-        }
+        i += 1;
+    }
+    if start < b.len() {
+        out.push((start, b.len()));
     }
     out
 }
@@ -147,27 +200,6 @@ fn strip_numbering(s: &str) -> &str {
         Some(m) => &s[m.end()..],
         None => s,
     }
-}
-
-/// A line split after ". ", "? " or "! " (the separators stay with their sentence).
-fn sentences_of_line(line: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let b = line.as_bytes();
-    let mut start = 0;
-    for i in 0..b.len() {
-        if matches!(b[i], b'.' | b'?' | b'!') && b.get(i + 1).is_some_and(|c| *c == b' ' || *c == b'\t') {
-            // "s. 12", "e.g. a": an abbreviation, not the end of a sentence.
-            let before = &line[start..i];
-            let word = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
-            if word.len() <= 2 && !word.is_empty() && b[i] == b'.' && word.chars().all(|c| c.is_ascii_alphabetic()) {
-                continue;
-            }
-            out.push(&line[start..=i + 1]);
-            start = i + 2;
-        }
-    }
-    out.push(&line[start.min(line.len())..]);
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
