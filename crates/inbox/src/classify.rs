@@ -666,7 +666,11 @@ fn asks_us(text: &str) -> bool {
 
 static_re!(
     numbered_answer_re,
-    r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):\-–]?\s*(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|£\s?\d|0\b)"
+    r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?\s*(?:[^\n?]{1,60}?\s[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b)"
+);
+static_re!(
+    numbered_heading_re,
+    r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?\s+[^\n?]{2,70}$|^(?:q(?:uestion)?\s*)\d{1,2}\s*[.):\-–]?$"
 );
 static_re!(
     labelled_answer_re,
@@ -702,17 +706,22 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             after_question = false;
             continue;
         }
+        let bare_line = l.trim_start_matches(['-', '–', '*', '•', ' ', '\t']);
         let answer = numbered_answer_re().is_match(l)
             || labelled_answer_re().is_match(l)
-            || (after_question && answer_start_re().is_match(l));
+            || (after_question && answer_start_re().is_match(bare_line));
         if answer {
             count += 1;
             first.get_or_insert_with(|| l.to_string());
-        } else if bare_answer_re().is_match(l) {
+            after_question = false;
+        } else if bare_answer_re().is_match(bare_line) {
             bare += 1;
             first.get_or_insert_with(|| l.to_string());
+            after_question = false;
+        } else {
+            // "1. Needs assessment" (a question's short title) is followed by its answer.
+            after_question = numbered_heading_re().is_match(l);
         }
-        after_question = false;
     }
     let total = count + if bare >= 2 { bare } else { 0 };
     (total >= 2).then(|| (total, first.unwrap_or_default()))
@@ -768,14 +777,31 @@ fn sentence_start(s: &str, start: usize) -> usize {
     lo
 }
 
+static_re!(
+    conditional_start_re,
+    r"(?i)^(?:if|where|should|unless|in the event|in case|once|when)[\s,]"
+);
+
 /// Whether the sentence holding `start` is a condition ("If answering would exceed the cost
 /// limit in section 12, please contact us"), as in the text of a request a reply restates.
 fn conditional(s: &str, start: usize) -> bool {
     let head = s[sentence_start(s, start)..start].trim_start_matches(|c: char| {
         c.is_whitespace() || c.is_ascii_digit() || matches!(c, '.' | ')' | '(' | '-' | '*' | '•' | '"' | '\'')
     });
-    head.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("if "))
-        || head.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("if,"))
+    conditional_start_re().is_match(head)
+}
+
+static_re!(
+    tentative_re,
+    r"(?i)\b(?:whether|may (?:be|apply|engage|need)|might|could (?:be|apply)|consider(?:ing)? (?:if|whether|the application)|likely to apply|if (?:any|an|the))\b"
+);
+
+/// Whether the sentence holding a citation only weighs an exemption ("we are considering
+/// whether section 43 applies", "may be exempt"), rather than relying on it.
+fn tentative(s: &str, start: usize, end: usize) -> bool {
+    let from = sentence_start(s, start);
+    let to = s[end..].find(['.', '\n']).map_or(s.len(), |i| end + i);
+    tentative_re().is_match(&s[from..to])
 }
 
 /// The sentence (or paragraph line) around `start..end` of `s`, whitespace collapsed, about
@@ -917,7 +943,7 @@ fn cited(hay: &str) -> Vec<(usize, usize, Vec<String>)> {
             push(&more[1]);
             end += m.end();
         }
-        if !found.is_empty() && !conditional(hay, whole.start()) {
+        if !found.is_empty() && !conditional(hay, whole.start()) && !tentative(hay, whole.start(), end) {
             out.push((whole.start(), end, found));
         }
     }

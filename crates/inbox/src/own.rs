@@ -132,8 +132,20 @@ fn fold_sentences(text: &str, marker: &str, fold: impl Fn(&str) -> bool) -> Stri
 
 static_re!(
     line_start_re,
-    r"(?i)^[ \t]*(?:(?:q(?:uestion)?|request|item|part)[ \t]*\d{1,2}|\d{1,2}[.):]|\(?[a-h]\)|[a-h]\.[ \t]|[-*•·>]|yes\b|no\b|nil\b|none\b|n/?a\b|not held\b|£|\d[\d,.]*[ \t]*$|answer|response|reply)"
+    r"(?i)^[ \t]*(?:(?:q(?:uestion)?|request|item|part)[ \t]*\d{1,2}|\d{1,2}[.):]|\d{1,2}\t|\(?[a-h]\)|[a-h]\.[ \t]|[-*•·>]|yes\b|no\b|nil\b|none\b|n/?a\b|not held\b|£|\d[\d,.]*[ \t]*$|answer|response|reply)"
 );
+
+/// Whether a word before a full stop is an abbreviation ("s.", "e.g.", "No."), not the end
+/// of a sentence.
+fn is_abbreviation(word: &str) -> bool {
+    let w = word.trim_start_matches(['(', '[', '"', '\'']).to_ascii_lowercase();
+    (w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        || matches!(
+            w.as_str(),
+            "s" | "ss" | "no" | "nos" | "e.g" | "i.e" | "etc" | "mr" | "mrs" | "ms" | "dr" | "st" | "tel" | "ref" | "sec"
+                | "para" | "vol" | "approx" | "incl" | "dept" | "reg" | "regs" | "cf" | "viz"
+        )
+}
 
 /// Where the sentences of `text` are, as byte ranges covering it. A sentence ends after
 /// ". ", "? " or "! " (not after "s." or "e.g."), at a blank line, and at a line break
@@ -149,8 +161,7 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
         if matches!(c, b'.' | b'?' | b'!') && b.get(i + 1).is_some_and(|n| *n == b' ' || *n == b'\t') {
             let before = &text[start..i];
             let word = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
-            let abbreviation =
-                c == b'.' && !word.is_empty() && word.len() <= 2 && word.chars().all(|c| c.is_ascii_alphabetic());
+            let abbreviation = c == b'.' && is_abbreviation(word);
             if !abbreviation {
                 out.push((start, i + 1));
                 start = i + 1;
@@ -163,7 +174,8 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             let blank_next = next.trim().is_empty();
             let runs_on = line.len() >= 40
                 && !blank_next
-                && !line.ends_with([':', '?', ';'])
+                && !line.ends_with([':', '?', ';', '.', '!'])
+                && !line.contains('\t')
                 && !line_start_re().is_match(next)
                 && !crate::own::is_marker(next);
             if !runs_on {
@@ -207,7 +219,7 @@ fn strip_numbering(s: &str) -> &str {
 
 static_re!(
     rights_re,
-    r"(?i)\b(?:if|should) you (?:are|were|remain|feel)? ?(?:unhappy|dissatisfied|not (?:happy|satisfied)|wish to (?:complain|request|ask|appeal|make a complaint)|want to (?:complain|request|ask)|disagree)\b|\byou (?:have|may have|also have) (?:the|a) right to (?:request|ask|complain|apply|appeal|seek)\b|\bright to (?:request|ask for|seek) an? (?:internal )?review\b|\binformation commissioner\b|\bico\.org\.uk\b|\bwycliffe house\b|\bwater lane,? wilmslow\b|\bsection 50 of the\b|\bwithin (?:40|forty) (?:working|calendar)? ?days\b[^.]{0,80}\breview\b|\bcomplaints? procedure\b"
+    r"(?i)\b(?:if|should) you (?:are|were|remain|feel|be)? ?(?:unhappy|dissatisfied|not (?:happy|satisfied)|wish to (?:complain|request|ask|appeal|make a complaint)|want to (?:complain|request|ask)|disagree)\b|\byou (?:have|may have|also have) (?:the|a) right to (?:request|ask|complain|apply|appeal|seek)\b|\bright to (?:request|ask for|seek) an? (?:internal )?review\b|\binformation commissioner\b|\bico\.org\.uk\b|\bthe ICO\b|\bICO\b[^.]{0,60}\b(?:complain|expect|review|contact|address|website)|\bwycliffe house\b|\bwater lane,? wilmslow\b|\bsection 50 of the\b|\bwithin (?:40|forty) (?:working|calendar)? ?days\b[^.]{0,80}\breview\b|\bcomplaints? procedure\b"
 );
 static_re!(
     outcome_re,
@@ -233,21 +245,59 @@ pub fn fold_boilerplate(text: &str) -> String {
     fold_sentences(text, BOILERPLATE, is_boilerplate)
 }
 
+static_re!(if_you_re, r"(?i)^[\s*•\-]*(?:if|should|where|in the event that|once) you\b");
+
 /// Whether a sentence is boilerplate.
 fn is_boilerplate(s: &str) -> bool {
+    // "If you are not satisfied with the outcome of this review, you may complain to the
+    // ICO" is the tail of every outcome letter, not its outcome.
+    if if_you_re().is_match(s) && rights_re().is_match(s) {
+        return true;
+    }
     if outcome_re().is_match(s) {
         return false;
     }
     rights_re().is_match(s) || reuse_re().is_match(s) || disclaimer_re().is_match(s) || explainer_re().is_match(s)
 }
 
-/// The body's own words in `text`: our echoed request and boilerplate set aside.
+/// The body's own words in `text`: our echoed request and boilerplate set aside, and
+/// wrapped sentences joined onto one line (so that "does\nnot hold" reads "does not hold";
+/// lists, answers and paragraphs keep their lines).
 pub fn own_words(text: &str, echo: Option<&Echo>) -> String {
     let folded = match echo {
         Some(e) => e.fold(text),
         None => text.to_string(),
     };
-    fold_boilerplate(&folded)
+    flow(&fold_boilerplate(&folded))
+}
+
+/// `text` with the line breaks inside sentences that run across lines turned into spaces.
+pub fn flow(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (start, end) in sentence_spans(text) {
+        let s = &text[start..end];
+        let (body, tail) = match s.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (s, ""),
+        };
+        if body.contains('\n') {
+            let joined: Vec<&str> = body.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+            let mut first = true;
+            for l in joined {
+                if !first {
+                    out.push(' ');
+                    out.push_str(l.trim_start());
+                } else {
+                    out.push_str(l);
+                }
+                first = false;
+            }
+        } else {
+            out.push_str(body);
+        }
+        out.push_str(tail);
+    }
+    out
 }
 
 /// Whether a line is one of the markers this module writes.
