@@ -666,7 +666,7 @@ fn asks_us(text: &str) -> bool {
 
 static_re!(
     numbered_answer_re,
-    r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?\s*(?:[^\n?]{1,60}?\s[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b)"
+    r"(?i)^(?:(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?|\(?[a-m][.)])\s*(?:[^\n?]{1,60}?\s?[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b)"
 );
 static_re!(
     numbered_heading_re,
@@ -678,8 +678,9 @@ static_re!(
 );
 static_re!(
     answer_start_re,
-    r"(?i)^(?:a\s*[:.\-]|answer|response|yes\b|no\b|nil\b|none\b|n/?a\b|not (?:held|applicable|known)\b|£|\d|the (?:council|icb|board|authority|trust|organisation|organization|ccg|department)\b|(?:nhs|we|our|this (?:information|is)|there (?:is|are|was|were)|please see|see (?:the )?(?:attached|link|below))\b)"
+    r"(?i)^(?:a\s*[:.\-]|answer|response|yes\b|no\b|nil\b|none\b|n/?a\b|not (?:held|applicable|known)\b|£|\d[\d,]*(?:\.\d+)?(?:\s|$)|the (?:council|icb|board|authority|trust|organisation|organization|ccg|department)\b|(?:nhs|we|our|this (?:information|is)|there (?:is|are|was|were)|please see|see (?:the )?(?:attached|link|below))\b)"
 );
+static_re!(list_number_re, r"^\d{1,2}[.)]$");
 static_re!(
     bare_answer_re,
     r"(?i)^(?:yes|no|nil|none|n/?a|not held|not applicable|£\s?[\d,]+(?:\.\d+)?|\d[\d,]*(?:\.\d+)?)\.?$"
@@ -714,7 +715,7 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             count += 1;
             first.get_or_insert_with(|| l.to_string());
             after_question = false;
-        } else if bare_answer_re().is_match(bare_line) {
+        } else if bare_answer_re().is_match(bare_line) && !list_number_re().is_match(bare_line) {
             bare += 1;
             first.get_or_insert_with(|| l.to_string());
             after_question = false;
@@ -793,15 +794,22 @@ fn conditional(s: &str, start: usize) -> bool {
 
 static_re!(
     tentative_re,
-    r"(?i)\b(?:whether|may (?:be|apply|engage|need)|might|could (?:be|apply)|consider(?:ing)? (?:if|whether|the application)|likely to apply|if (?:any|an|the))\b"
+    r"(?i)\b(?:whether|may (?:be|apply|engage|need)|might|could (?:be|apply)|consider(?:ing)? (?:if|whether|the application)|likely to apply|if (?:any|an|the)|original(?:ly)?|previous(?:ly)?|earlier|initial(?:ly)?|you (?:complained|said|argued|asked|told)|should not have been|no longer appl(?:y|ies)|wrongly|(?:is|are) an? (?:qualified|absolute) exemptions?)\b"
+);
+static_re!(
+    reaffirmed_re,
+    r"(?i)\b(?:(?:is|are|was|were|be) (?:therefore |still |now )?(?:upheld|maintained|confirmed)|continues? to (?:apply|be engaged)|still appl(?:y|ies))\b"
 );
 
-/// Whether the sentence holding a citation only weighs an exemption ("we are considering
-/// whether section 43 applies", "may be exempt"), rather than relying on it.
+/// Whether the sentence holding a citation does not rely on the exemption: it only weighs it
+/// ("we are considering whether section 43 applies", "may be exempt") or recalls it ("the
+/// original response withheld it under section 43(2)", "section 40(2) should not have been
+/// applied").
 fn tentative(s: &str, start: usize, end: usize) -> bool {
     let from = sentence_start(s, start);
     let to = s[end..].find(['.', '\n']).map_or(s.len(), |i| end + i);
-    tentative_re().is_match(&s[from..to])
+    let sentence = &s[from..to];
+    tentative_re().is_match(sentence) && !reaffirmed_re().is_match(sentence)
 }
 
 /// The sentence (or paragraph line) around `start..end` of `s`, whitespace collapsed, about

@@ -25,6 +25,18 @@ pub const MARKER: &str = "FOLDED_QUOTED_SECTION";
 
 use crate::re;
 
+static_re!(
+    points_below_re,
+    r"(?i)\b(?:(?:is|are|see|find|read|given|set out|shown|inserted|typed|added|written|included|pasted) (?:in (?:red|bold|blue) )?below|(?:response|responses|answers?|replies|reply|comments) (?:are |is )?(?:below|beneath|in line|inline)|(?:below|beneath) (?:each|your) questions?|in (?:red|bold|blue)\b[^.]{0,40}\b(?:below|beneath)|copy of (?:that|our|the|my) (?:response|reply|answer) (?:is )?below)\b"
+);
+
+/// Whether a reply's new text points at answers written into the quoted message below it
+/// ("Please see response below", "our answers are in red below each question").
+pub fn points_below(new_text: &str) -> bool {
+    let own = new_text.replace(MARKER, "");
+    own.trim().len() <= 600 && points_below_re().is_match(&own)
+}
+
 /// The new text of a reply and whether anything was folded. Quoted parts (lines starting with
 /// ">", "On ... wrote:", "-----Original Message-----", "From: ... Sent: ... To: ...
 /// Subject:" header blocks of Outlook, "________________________________", forwarded headers)

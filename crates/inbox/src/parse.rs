@@ -95,7 +95,12 @@ pub fn parse(raw: &[u8]) -> Parsed {
             for (name, bytes) in uu {
                 p.attachments.push(Part { content_type: guess_type(&name), filename: Some(name), bytes });
             }
-            let (text, folded) = folding::fold_quoted(&full);
+            let (mut text, mut folded) = folding::fold_quoted(&full);
+            // "Please see response below": the answers are inside the quoted message.
+            if folded && folding::points_below(&text) {
+                text = full.replace("\r\n", "\n");
+                folded = false;
+            }
             p.full_text = full;
             p.text = text;
             p.folded = folded;
