@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use foi_core::{Actor, Answer, AnswerType, BodyKind, Codebook};
+use foi_core::{Actor, Answer, AnswerType, BodyKind, Codebook, Question};
 use foi_store::{NewTag, Store, TagFilter, TagOutcome};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -56,8 +56,34 @@ pub struct Suggester {
     /// (answer, patterns) in the order they are tried.
     answers: Vec<(Answer, Vec<Regex>)>,
     topics: HashMap<String, Vec<Regex>>,
+    /// A question's number at the start of a line: "4.", "Q4", "Question 4:", "4 and 5.".
     numbering: Regex,
+    /// A reply's own lettering at the start of a line: "a)", "(b)", "c.".
+    lettering: Regex,
+    /// A short title ending in a colon or a dash: "Children's hospices:".
+    title: Regex,
+    /// An answer's label: "Response:", "Answer -", "A:", a bullet.
+    label: Regex,
+    /// "None", "Nil": no, for a yes/no question.
+    none: Regex,
+    /// "N/A", "Not applicable": nothing to code.
+    not_applicable: Regex,
+    /// "Nil", "None", "£0", "0", "no spend": zero, for a number.
+    nothing: Regex,
+    /// A plain figure as the whole answer.
+    plain: Regex,
+    /// A financial or calendar year: "2025/26", "2025-26", "2025".
+    year: Regex,
+    /// A year not yet complete: "to date", "so far", "year to date", "part year".
+    part_year: Regex,
+    /// An exemption cited: "section 43", "s.40(2)".
+    exemption: Regex,
     amount: Regex,
+}
+
+/// A pattern written here (every one is exercised by the tests).
+fn fixed(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| unreachable!("built-in pattern {p}: {e}"))
 }
 
 fn compile(p: &str, origin: &str, place: &str) -> Result<Regex> {
@@ -106,10 +132,22 @@ impl Suggester {
         Ok(Suggester {
             answers,
             topics,
-            numbering: Regex::new(r"(?m)^[ \t]*(?:Q(?:uestion)?\.?[ \t]*)?(\d{1,2})(?:[.):]|\t|[ \t]+-)[ \t]*")
-                .expect("a fixed pattern"),
-            amount: Regex::new(r"£\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(\s?(?:m\b|million|k\b))?")
-                .expect("a fixed pattern"),
+            numbering: fixed(
+                r"(?i)^[ \t>*•-]*(?:(?:q(?:uestion)?|request|item)\.?[ \t]*(\d{1,2})|(\d{1,2}))(?:[ \t]*(?:and|&|to|-|–)[ \t]*(\d{1,2}))?(?:[ \t]*[.):][ \t]*|\t|[ \t]+[-–][ \t]*|[ \t]*$)",
+            ),
+            lettering: fixed(r"(?i)^[ \t>*•-]*\(?[a-m][.)][ \t]+"),
+            title: fixed(r"^[ \t]*([A-Za-z][^:\n?.]{1,60}?)[ \t]*(?::|[ \t][-–][ \t]|\t)[ \t]*"),
+            label: fixed(
+                r"(?i)^[ \t>*•-]*(?:(?:the )?(?:council'?s?|icb'?s?|board'?s?|trust'?s?|our)?[ \t]*(?:response|answer|reply)s?|a)[ \t]*\d{0,2}[ \t]*[:.\-–][ \t]*|^[ \t]*[-–*•>][ \t]*",
+            ),
+            none: fixed(r"(?i)^(?:none|nil)\b"),
+            not_applicable: fixed(r"(?i)^(?:n/?a|not applicable)\b"),
+            nothing: fixed(r"(?i)^(?:nil|none|£?\s?0(?:\.00)?|zero|no (?:spend|expenditure|payments?))\b"),
+            plain: fixed(r"^£?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)\s*(?:\(?(?:in )?(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\)?)?\.?$"),
+            year: fixed(r"\b((?:19|20)\d\d)(?:[/-]\d\d(?:\d\d)?)?\b"),
+            part_year: fixed(r"(?i)\b(?:to date|so far|year to date|ytd|part[- ]year|provisional|forecast|projected|budget)\b"),
+            exemption: fixed(r"(?i)\b(?:section|s\.?)\s?(?:12|14|2[1-9]|3\d|4[0-4])\b|\bexempt"),
+            amount: fixed(r"£\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(\s?(?:m\b|million|k\b))?"),
         })
     }
 
@@ -128,75 +166,221 @@ impl Suggester {
     /// Proposed answers for the questions a kind of body was asked, from the texts of one
     /// reply (its body first, then its attachments). Questions the rules cannot read are left
     /// out: no suggestion is better than a guess.
+    ///
+    /// Where each answer is: after the question it answers, found by the reply quoting our
+    /// question (in full or in part, whatever number it gives it), by a short title that
+    /// names one question's topic ("Children's hospices:", "b) Strategy -"), or by our
+    /// numbering ("4.", "Q4", "Question 4", "4 and 5."); a reply that lists every question
+    /// first and then every answer is read by the answers' numbers. Failing all of these,
+    /// the sentences about each question's topic. A reply that says it holds none of the
+    /// information gives `not_held` for every question.
     pub fn suggest(&self, book: &Codebook, kind: BodyKind, texts: &[&str]) -> Vec<Suggestion> {
         let questions = book.questions_for(kind);
-        let mut out = Vec::new();
-        // 1. Numbered answers, from the first text that numbers them.
+        let index = QuestionIndex::new(&questions);
+        let mut found: Vec<Option<Suggestion>> = vec![None; questions.len()];
+        // 1. Passages after each question, in every text.
         for (t, text) in texts.iter().enumerate() {
-            let Some(sections) = self.numbered(text, questions.len()) else { continue };
-            for (n, passage) in sections {
-                let q = questions[n - 1];
-                if let Some((answer, evidence)) = self.read(&q.answer, &sentences(passage)) {
-                    out.push(Suggestion { question: q.id.clone(), answer, evidence, text: t });
+            for (qi, passage) in self.passages(text, &questions, &index) {
+                if found[qi].is_some() {
+                    continue;
+                }
+                let q = questions[qi];
+                if let Some((answer, evidence)) = self.read(&q.answer, passage, &index) {
+                    found[qi] = Some(Suggestion { question: q.id.clone(), answer, evidence, text: t });
                 }
             }
-            return out;
         }
-        // 2. Sentences about each question.
-        let all: Vec<(usize, Vec<&str>)> = texts.iter().enumerate().map(|(t, s)| (t, sentences(s))).collect();
-        for q in questions {
-            let Some(topics) = self.topics.get(&q.id).filter(|ts| !ts.is_empty()) else { continue };
-            for (t, ss) in &all {
-                let about: Vec<&str> = ss.iter().copied().filter(|s| topics.iter().all(|p| p.is_match(s))).collect();
-                if let Some((answer, evidence)) = self.read(&q.answer, &about) {
-                    out.push(Suggestion { question: q.id.clone(), answer, evidence, text: *t });
+        // 2. Sentences about each question, where no passage was found for any question.
+        if found.iter().all(Option::is_none) {
+            let all: Vec<(usize, Vec<&str>)> = texts.iter().enumerate().map(|(t, s)| (t, sentences(s))).collect();
+            for (qi, q) in questions.iter().enumerate() {
+                let Some(topics) = self.topics.get(&q.id).filter(|ts| !ts.is_empty()) else { continue };
+                for (t, ss) in &all {
+                    let about: Vec<&str> = ss
+                        .iter()
+                        .copied()
+                        .filter(|s| topics.iter().all(|p| p.is_match(s)) && !index.is_question(s))
+                        .collect();
+                    if let Some((answer, evidence)) = self.read_sentences(&q.answer, &about) {
+                        found[qi] = Some(Suggestion { question: q.id.clone(), answer, evidence, text: *t });
+                        break;
+                    }
+                }
+            }
+        }
+        // 3. "The council does not hold any of the information you requested": every
+        // question not answered otherwise is not held.
+        if found.iter().filter(|f| f.is_some()).count() <= 1 {
+            for (t, text) in texts.iter().enumerate() {
+                if let Some(evidence) = blanket_not_held(text) {
+                    for (qi, q) in questions.iter().enumerate() {
+                        if found[qi].is_none() {
+                            found[qi] = Some(Suggestion {
+                                question: q.id.clone(),
+                                answer: Answer::NotHeld,
+                                evidence: evidence.clone(),
+                                text: t,
+                            });
+                        }
+                    }
                     break;
                 }
             }
         }
+        found.into_iter().flatten().collect()
+    }
+
+    /// Each question's passage in `text`: (question index, what follows it up to the next
+    /// question), in the text's order; a question may have several.
+    fn passages<'t>(&self, text: &'t str, questions: &[&Question], index: &QuestionIndex) -> Vec<(usize, &'t str)> {
+        let anchors = self.anchors(text, questions, index);
+        let mut out = Vec::with_capacity(anchors.len());
+        for (i, a) in anchors.iter().enumerate() {
+            let end = anchors.get(i + 1).map_or(text.len(), |n| n.line_start).max(a.from);
+            let passage = &text[a.from..end];
+            // The last answer runs on into the letter's closing words: keep its paragraph.
+            let passage = if i + 1 == anchors.len() { first_paragraph(passage) } else { passage };
+            out.push((a.question, passage));
+        }
         out
     }
 
-    /// The passages after "1.", "2." ... when a text numbers its answers (at least three of
-    /// them, or two or more counted from 1, or every question when fewer are asked), by
-    /// question number.
-    fn numbered<'t>(&self, text: &'t str, questions: usize) -> Option<Vec<(usize, &'t str)>> {
-        let mut marks: Vec<(usize, usize, usize)> = Vec::new(); // (number, start of mark, end of mark)
-        for c in self.numbering.captures_iter(text) {
-            let (Some(whole), Some(n)) = (c.get(0), c.get(1)) else { continue };
-            let Ok(n) = n.as_str().parse::<usize>() else { continue };
-            let last = marks.last().map_or(0, |m| m.0);
-            if n > last && n <= questions {
-                marks.push((n, whole.start(), whole.end()));
+    /// Where the reply names our questions.
+    fn anchors(&self, text: &str, questions: &[&Question], index: &QuestionIndex) -> Vec<Anchor> {
+        let mut out: Vec<Anchor> = Vec::new();
+        let mut numbers: Vec<Anchor> = Vec::new();
+        let mut at = 0;
+        for raw in text.split_inclusive('\n') {
+            let line_start = at;
+            at += raw.len();
+            let line = raw.trim_end_matches(['\n', '\r']);
+            if line.trim().is_empty() || line.len() > 4000 {
+                continue;
+            }
+            // Our question quoted back: the answer starts after its last sentence on the line.
+            if let Some((qi, end)) = index.quoted(line) {
+                let from = line_start + end;
+                match out.last_mut() {
+                    // A question quoted over several lines: its answer follows the last one.
+                    Some(last) if last.question == qi && last.quoted && text[last.from..line_start].trim().is_empty() => {
+                        last.from = from;
+                    }
+                    _ => out.push(Anchor { question: qi, line_start, from, quoted: true }),
+                }
+                continue;
+            }
+            // A number: "4.", "Q4", "Question 4:", "4 and 5.", "4<TAB>", a line "4".
+            if let Some(c) = self.numbering.captures(line)
+                && let (Some(whole), Some(n)) = (c.get(0), c.get(1).or(c.get(2)))
+                && let Ok(n) = n.as_str().parse::<usize>()
+                && (1..=questions.len()).contains(&n)
+            {
+                let rest = &line[whole.end()..];
+                // The rest of the line may name another question than the number does.
+                let qi = self.titled(rest, questions).map(|(qi, _)| qi).unwrap_or(n - 1);
+                let from = line_start + whole.end() + self.titled(rest, questions).map_or(0, |(_, e)| e);
+                numbers.push(Anchor { question: qi, line_start, from, quoted: false });
+                if let Some(second) = c.get(3).and_then(|m| m.as_str().parse::<usize>().ok())
+                    && (1..=questions.len()).contains(&second)
+                    && second != n
+                {
+                    numbers.push(Anchor { question: second - 1, line_start, from, quoted: false });
+                }
+                continue;
+            }
+            // A short title naming one question: "Children's hospices:", "b) Strategy - No".
+            let unlettered = self.lettering.find(line).map_or(line, |m| &line[m.end()..]);
+            if let Some((qi, end)) = self.titled(unlettered, questions) {
+                let from = line_start + (line.len() - unlettered.len()) + end;
+                out.push(Anchor { question: qi, line_start, from, quoted: false });
             }
         }
-        let from_one = marks.len() >= 2 && marks.iter().enumerate().all(|(i, m)| m.0 == i + 1);
-        if marks.is_empty() || (marks.len() < questions.min(3) && !from_one) {
-            return None;
+        // Numbers count when the reply numbers its answers: in order, two or more.
+        let mut last = 0;
+        let numbered: Vec<Anchor> = numbers
+            .into_iter()
+            .filter(|a| {
+                let n = a.question + 1;
+                let keep = n + 2 >= last;
+                last = last.max(n);
+                keep
+            })
+            .collect();
+        if numbered.len() >= 2 {
+            out.extend(numbered);
         }
-        let ends: Vec<usize> = marks.iter().skip(1).map(|m| m.1).chain([text.len()]).collect();
-        Some(marks.iter().zip(ends).map(|(&(n, _, start), end)| (n, first_paragraph(&text[start..end]))).collect())
+        out.sort_by_key(|a| (a.line_start, a.from));
+        out
+    }
+
+    /// A short title at the start of `s` naming exactly one question ("Needs assessment:",
+    /// "Children's hospices -"): its question and where the title ends.
+    fn titled(&self, s: &str, questions: &[&Question]) -> Option<(usize, usize)> {
+        let c = self.title.captures(s)?;
+        let (title, whole) = (c.get(1)?, c.get(0)?);
+        let named: Vec<usize> = questions
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| {
+                self.topics.get(&q.id).is_some_and(|ts| !ts.is_empty() && ts.iter().all(|p| p.is_match(title.as_str())))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        // "CCN out of hours" names both the service and its out-of-hours question: the more
+        // specific (the later, paired) one.
+        match named.as_slice() {
+            [one] => Some((*one, whole.end())),
+            [a, b] if questions[*b].pair_of.as_deref() == Some(questions[*a].id.as_str()) => Some((*b, whole.end())),
+            _ => None,
+        }
     }
 
     /// The answer a passage gives and the sentence that gives it.
-    fn read(&self, kind: &AnswerType, sentences: &[&str]) -> Option<(Answer, String)> {
+    fn read(&self, kind: &AnswerType, passage: &str, index: &QuestionIndex) -> Option<(Answer, String)> {
+        let ss: Vec<&str> = sentences(passage).into_iter().filter(|s| !index.is_question(s)).collect();
+        if let Some(found) = self.read_sentences(kind, &ss) {
+            return Some(found);
+        }
+        // Nothing but an exemption: withheld, which a person codes.
+        let withheld = ss.iter().find(|s| self.exemption.is_match(s))?;
+        Some((Answer::Unclear, evidence(withheld)))
+    }
+
+    /// The answer the first telling sentence gives.
+    fn read_sentences(&self, kind: &AnswerType, sentences: &[&str]) -> Option<(Answer, String)> {
+        if let AnswerType::Number = kind
+            && let Some(found) = self.spend(sentences)
+        {
+            return Some(found);
+        }
         for s in sentences {
             let s = s.trim();
             if s.ends_with('?') {
                 continue;
             }
+            let bare = self.label.replace(s, "");
+            let bare = bare.trim();
             match kind {
                 AnswerType::YesNo => {
-                    if let Some((a, _)) = self.answers.iter().find(|(_, ps)| ps.iter().any(|p| p.is_match(s))) {
+                    if self.not_applicable.is_match(bare) {
+                        return None;
+                    }
+                    if self.none.is_match(bare) {
+                        return Some((Answer::No, evidence(s)));
+                    }
+                    if let Some((a, _)) = self.answers.iter().find(|(_, ps)| ps.iter().any(|p| p.is_match(bare))) {
                         return Some((a.clone(), evidence(s)));
                     }
                 }
                 AnswerType::Number => {
-                    if self.answers[0].1.iter().any(|p| p.is_match(s)) {
+                    if self.answers[0].1.iter().any(|p| p.is_match(bare)) {
                         return Some((Answer::NotHeld, evidence(s)));
                     }
-                    if let Some(n) = self.amount(s) {
-                        return Some((Answer::Number(n), evidence(s)));
+                    if self.not_applicable.is_match(bare) {
+                        return None;
+                    }
+                    if self.nothing.is_match(bare) {
+                        return Some((Answer::Number(0.0), evidence(s)));
                     }
                 }
                 // Choices and free text are for a person to read.
@@ -204,6 +388,43 @@ impl Suggester {
             }
         }
         None
+    }
+
+    /// A spend in pounds: the most recent full year's when several years are given
+    /// ("2024/25 £57,250; 2025/26 £64,100; 2026/27 to date £12,000"), else the first amount.
+    fn spend(&self, sentences: &[&str]) -> Option<(Answer, String)> {
+        let mut first: Option<(f64, &str)> = None;
+        let mut by_year: Option<(u32, f64, &str)> = None;
+        for s in sentences {
+            let bare = self.label.replace(s, "");
+            if self.answers[0].1.iter().any(|p| p.is_match(&bare)) && first.is_none() {
+                return Some((Answer::NotHeld, evidence(s)));
+            }
+            for part in s.split([';', '\t']) {
+                let Some(amount) = self.amount(part).or_else(|| self.plain_amount(part)) else { continue };
+                first.get_or_insert((amount, s));
+                let partial = self.part_year.is_match(part);
+                if let Some(y) = self.year.captures(part).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<u32>().ok())
+                    && !partial
+                    && by_year.is_none_or(|(best, ..)| y > best)
+                {
+                    by_year = Some((y, amount, s));
+                }
+            }
+        }
+        let (amount, s) = match (by_year, first) {
+            (Some((_, a, s)), _) => (a, s),
+            (None, Some((a, s))) => (a, s),
+            (None, None) => return None,
+        };
+        Some((Answer::Number(amount), evidence(s)))
+    }
+
+    /// A plain figure standing as the whole answer ("57250", "57,250.00", "0").
+    fn plain_amount(&self, s: &str) -> Option<f64> {
+        let bare = self.label.replace(s, "");
+        let c = self.plain.captures(bare.trim())?;
+        c.get(1)?.as_str().replace(',', "").parse().ok()
     }
 
     /// The first amount in pounds in a sentence ("£1,250", "£1.2m", "£45k").
@@ -218,6 +439,108 @@ impl Suggester {
         };
         Some(((whole + frac) * scale * 100.0).round() / 100.0)
     }
+}
+
+/// Where the reply names one of our questions.
+#[derive(Debug, Clone)]
+struct Anchor {
+    /// The question's index among those asked.
+    question: usize,
+    /// Where its line starts.
+    line_start: usize,
+    /// Where its answer starts.
+    from: usize,
+    /// Found by the question's own words (not by a number or a title).
+    quoted: bool,
+}
+
+/// Words per shingle when comparing a line with our questions.
+const SHINGLE: usize = 3;
+
+/// Our questions' word 3-grams, to recognise a question quoted back.
+struct QuestionIndex {
+    questions: Vec<std::collections::HashSet<u64>>,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn shingles(words: &[String]) -> impl Iterator<Item = u64> + '_ {
+    use std::hash::{Hash, Hasher};
+    words.windows(SHINGLE).map(|w| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        w.hash(&mut h);
+        h.finish()
+    })
+}
+
+impl QuestionIndex {
+    fn new(questions: &[&Question]) -> QuestionIndex {
+        QuestionIndex { questions: questions.iter().map(|q| shingles(&words(&q.text)).collect()).collect() }
+    }
+
+    /// The question a piece of text quotes (most of its 3-grams are that question's), if it
+    /// is long enough to tell.
+    fn quotes(&self, s: &str) -> Option<usize> {
+        let w = words(s);
+        if w.len() < SHINGLE + 3 {
+            return None;
+        }
+        let grams: Vec<u64> = shingles(&w).collect();
+        let (best, share) = self
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (i, grams.iter().filter(|g| q.contains(g)).count() as f64 / grams.len() as f64))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        (share >= 0.5).then_some(best)
+    }
+
+    /// Whether a sentence is (mostly) one of our questions.
+    fn is_question(&self, s: &str) -> bool {
+        self.quotes(s).is_some()
+    }
+
+    /// A line that quotes a question: the question, and where on the line its last quoted
+    /// sentence ends (what follows on the line is the answer).
+    fn quoted(&self, line: &str) -> Option<(usize, usize)> {
+        let mut found: Option<(usize, usize)> = None;
+        let mut start = 0;
+        for (i, _) in line.match_indices(['?', '.', '!']).chain([(line.len(), "")]) {
+            let end = (i + 1).min(line.len());
+            if end <= start {
+                continue;
+            }
+            let piece = &line[start..end];
+            match (self.quotes(piece), found) {
+                (Some(q), None) => found = Some((q, end)),
+                (Some(q), Some((f, _))) if q == f => found = Some((q, end)),
+                _ if found.is_some() => break,
+                _ => {}
+            }
+            start = end;
+        }
+        found
+    }
+}
+
+/// A sentence saying the body holds none of the requested information.
+fn blanket_not_held(text: &str) -> Option<String> {
+    static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        fixed(
+            r"(?i)\b(?:do(?:es)? not|did not|would not (?:routinely |normally )?) hold (?:any |the )?(?:recorded )?(?:information|data|details)\b[^.\n]{0,80}?\b(?:you (?:have )?(?:requested|asked for)|requested|relevant to (?:your|this) request|within the scope|covered by your request|for (?:any of )?(?:your|these|the) questions)|\bholds? no (?:recorded )?information\b[^.\n]{0,60}\b(?:request|requested|questions)|\bwould not (?:routinely |normally )?hold (?:this|the|that|any) information\b",
+        )
+    });
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let m = r.find(&flat)?;
+    let from = flat[..m.start()].rfind(". ").map_or(0, |i| i + 2);
+    let to = flat[m.end()..].find(". ").map_or(flat.len(), |i| m.end() + i + 1);
+    Some(evidence(&flat[from..to]))
 }
 
 /// What [`suggest_round`] did.

@@ -233,10 +233,17 @@ fn message_ids(headers: &str) -> Vec<String> {
 /// address a bounce says failed.
 pub async fn find_by_body<R: InboxReads>(store: &R, p: &Parsed, bounce_address: Option<&str>) -> Result<Option<Match>> {
     // 5. A case reference the body used before (never from a bounce: its subject is ours).
+    // Bodies number their cases alike ("FOI 26-4471" may be two councils' cases): a sender
+    // whose own domain is another body's does not take that body's case.
     if bounce_address.is_none() {
+        let sender_body = match p.from.as_deref().and_then(foi_core::domain::organisation) {
+            Some(domain) => store.open_requests_for_domain(&domain).await?,
+            None => Vec::new(),
+        };
         for cr in case_references(&p.subject).into_iter().chain(case_references(&p.text)) {
             let found = store.requests_by_case_reference(&cr).await?;
             if let [reference] = found.as_slice()
+                && (sender_body.is_empty() || sender_body.iter().any(|o| &o.reference == reference))
                 && let Some(id) = store.request_id_by_reference(reference).await?
             {
                 return Ok(Some(Match {
