@@ -183,7 +183,7 @@ impl InboxCmd {
             | InboxCmd::Evaluate { rules, .. } => rules.as_deref(),
         };
         let classifier = ctx.classifier(rules)?;
-        let ing = Ingestor { store: &store, classifier: classifier.clone(), limits: Limits::default() };
+        let ing = Ingestor { store: &store, classifier: classifier.clone(), limits: Limits::default(), echo_texts: Vec::new() };
         match self {
             InboxCmd::Evaluate { labels, corrections: true, round, json, .. } => {
                 let _ = labels;

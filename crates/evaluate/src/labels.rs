@@ -34,6 +34,9 @@ pub struct Labelled {
     pub withheld: Vec<String>,
     /// What real-world pattern the reply reproduces.
     pub pattern: String,
+    /// The text of the request the reply answers, when it is not foi's own (a real reply to
+    /// another requester's request): set aside like foi's requests are.
+    pub request: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,8 @@ struct Raw {
     withheld: Vec<String>,
     #[serde(default)]
     pattern: String,
+    /// A file beside the labels holding the request the reply answers.
+    request: Option<String>,
     #[serde(default)]
     #[allow(dead_code)]
     seen: Vec<String>,
@@ -131,7 +136,12 @@ pub fn read_file(path: &Path) -> Result<Vec<Labelled>> {
         let mut exemptions: Vec<String> = raw.exemptions.iter().map(|e| e.trim().to_ascii_lowercase()).collect();
         exemptions.sort();
         exemptions.dedup();
+        let request = match &raw.request {
+            Some(r) => Some(std::fs::read_to_string(dir.join(r)).map_err(|e| at(line, format!("request {r}: {e}")))?),
+            None => None,
+        };
         out.push(Labelled {
+            request,
             file,
             body: raw.body.trim().to_string(),
             sent_to: raw.sent_to.trim().to_ascii_lowercase(),
@@ -141,7 +151,6 @@ pub fn read_file(path: &Path) -> Result<Vec<Labelled>> {
             withheld: raw.withheld,
             pattern: raw.pattern,
         });
-        let _ = line;
     }
     Ok(out)
 }

@@ -226,7 +226,12 @@ async fn ingest(labels: &[Labelled], s: &Scratch, setup: &Setup, lost: bool) -> 
         let sent = s.sent.get(&l.body).map(|t| (t.reference.as_str(), t.reply_to.as_str(), t.message_id.as_str()));
         items.push(Item { raw: fill(&raw, sent, lost), source: l.file.display().to_string(), location: None });
     }
-    let ing = Ingestor { store: &s.store, classifier: Arc::clone(&setup.classifier), limits: Limits::default() };
+    let ing = Ingestor {
+        store: &s.store,
+        classifier: Arc::clone(&setup.classifier),
+        limits: Limits::default(),
+        echo_texts: labels.iter().filter_map(|l| l.request.clone()).collect(),
+    };
     Ok(ing.ingest_all(items, |_| {}).await?)
 }
 

@@ -58,7 +58,7 @@ async fn child(mode: &str, maildir: &Path, db: &Path) {
         _ => {
             let store = Store::connect(&format!("sqlite://{}", db.display())).await.unwrap();
             let limits = Limits { read_attachments: mode == "pipeline", ..Limits::default() };
-            let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits };
+            let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits, echo_texts: Vec::new() };
             let start = Instant::now();
             let items = files.iter().flat_map(|f| sources::read(f).unwrap()).map(|found| foi_inbox::ingest::Item {
                 raw: found.raw,

@@ -177,6 +177,8 @@ struct RawRule {
     #[serde(default)]
     skip_conditional: bool,
     confidence: Option<toml::Spanned<f64>>,
+    #[serde(default)]
+    cites: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -190,6 +192,8 @@ struct Rule {
     skip_conditional: bool,
     /// How sure a decision by this rule is (before the rest of the message is weighed).
     confidence: f64,
+    /// Exemptions a match relies on though it names no section (the cost limit: `s12`).
+    cites: Vec<String>,
 }
 
 /// A rule that matched: where, and the text around the match.
@@ -323,6 +327,7 @@ impl Classifier {
                 weak: raw.weak,
                 skip_conditional: raw.skip_conditional,
                 confidence,
+                cites: raw.cites.iter().map(|c| c.trim().to_ascii_lowercase()).filter(|c| !c.is_empty()).collect(),
             });
         }
         Ok(Classifier { rules, review_below, origin: file.to_string(), layout: layout_rule() })
@@ -522,7 +527,12 @@ impl Classifier {
     /// strong rules of another kind of reply match too.
     fn decide(&self, input: &Input, hit: &Hit, hits: &[Hit]) -> Classification {
         use MessageClass as C;
-        let (ex, ex_evidence) = exemptions_with_evidence(input.text, input.attachment_text);
+        let (mut ex, ex_evidence) = exemptions_with_evidence(input.text, input.attachment_text);
+        for h in hits {
+            ex.extend(h.rule.cites.iter().cloned());
+        }
+        ex.sort();
+        ex.dedup();
         let c = match hit.rule.class {
             C::Bounce => Classification {
                 bounce: Some(Bounce {
@@ -610,6 +620,7 @@ fn layout_rule() -> Rule {
         weak: false,
         skip_conditional: false,
         confidence: 0.85,
+        cites: Vec::new(),
     }
 }
 
@@ -666,7 +677,7 @@ fn asks_us(text: &str) -> bool {
 
 static_re!(
     numbered_answer_re,
-    r"(?i)^(?:(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?|\(?[a-m][.)])\s*(?:[^\n?]{1,60}?\s?[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b)"
+    r"(?i)^(?:(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?|\(?[a-m][.)])\s*(?:[^\n?]{1,60}?\s?[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b|\d[\d,]*(?:\.\d+)?\s*(?:$|[.;,(]))"
 );
 static_re!(
     numbered_heading_re,

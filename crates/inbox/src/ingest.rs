@@ -150,6 +150,9 @@ pub struct Ingestor<'a> {
     pub store: &'a Store,
     pub classifier: Arc<Classifier>,
     pub limits: Limits,
+    /// Texts replies may quote back besides the requests the store's open rounds sent (an
+    /// evaluation's requests, say): set aside like them.
+    pub echo_texts: Vec<String>,
 }
 
 /// What replies may quote back of the requests of the store's open rounds: the sample
@@ -206,7 +209,11 @@ impl Ingestor<'_> {
         I: IntoIterator<Item = Item>,
     {
         let mut items = items.into_iter();
-        let echo = Arc::new(echo_of(self.store).await?);
+        let mut echo = echo_of(self.store).await?;
+        for t in &self.echo_texts {
+            echo.add(t);
+        }
+        let echo = Arc::new(echo);
         let mut reading: VecDeque<Reading> = VecDeque::with_capacity(WINDOW);
         let mut outcomes = Vec::new();
         let mut batch: Option<Batch<'_>> = None;
