@@ -389,23 +389,9 @@ impl MessagesCmd {
                 }
             }
             MessagesCmd::Classify { id, class, reason } => {
-                store.set_message_class(id, class, &reason, actor).await?;
-                if class == MessageClass::Unknown {
-                    println!("message {id} is now unknown");
-                    return Ok(ExitCode::SUCCESS);
-                }
-                let m = store.incoming_messages(&MessageFilter { ids: Some(vec![id]), ..Default::default() }).await?;
-                if let Some(reference) = m.first().and_then(|m| m.request.clone()) {
-                    let r = store.request(&reference).await?;
-                    let permanent = m.first().and_then(|m| m.bounce.as_ref()).is_none_or(|b| b.permanent);
-                    if let Some(to) = foi_inbox::ingest::state_for(class, permanent) {
-                        let exemptions = m.first().map(|m| m.exemptions.clone()).unwrap_or_default();
-                        let why = format!("class set by hand: {reason}");
-                        let moved = store.apply_reply(r.id, to, &exemptions, id, today, &why, actor).await?;
-                        if let Some(s) = moved {
-                            println!("request {reference} is now {s}");
-                        }
-                    }
+                let done = foi_inbox::triage::set_class(&store, id, class, &reason, actor, today).await?;
+                if let (Some(reference), Some(s)) = (&done.request, done.moved_to) {
+                    println!("request {reference} is now {s}");
                 }
                 println!("message {id} is now {}", class.name());
             }

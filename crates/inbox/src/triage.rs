@@ -54,3 +54,39 @@ pub async fn assign(store: &Store, message: i64, reference: &str, today: NaiveDa
     }
     Ok(out)
 }
+
+/// What setting a message's class by hand did.
+#[derive(Debug, Clone, Default)]
+pub struct Classified {
+    /// The matched request's reference.
+    pub request: Option<String>,
+    /// The request's new state, when the class moved it.
+    pub moved_to: Option<RequestState>,
+}
+
+/// A person sets a message's class (taking it off the needs-review queue); a matched request
+/// moves as the class says, in that person's name, if the lifecycle allows it.
+pub async fn set_class(
+    store: &Store,
+    message: i64,
+    class: MessageClass,
+    reason: &str,
+    by: &Actor,
+    today: NaiveDate,
+) -> Result<Classified> {
+    store.set_message_class(message, class, reason, by).await?;
+    let found = store.incoming_messages(&MessageFilter { ids: Some(vec![message]), ..Default::default() }).await?;
+    let Some(m) = found.into_iter().next() else {
+        return Err(foi_store::Error::NotFound { what: "incoming message", key: message.to_string() }.into());
+    };
+    let mut out = Classified { request: m.request.clone(), moved_to: None };
+    if let Some(reference) = &m.request
+        && let Some(to) = crate::ingest::state_for(class, m.bounce.as_ref().is_none_or(|b| b.permanent))
+    {
+        let r = store.request(reference).await?;
+        let on = m.date.map(|d| d.date_naive()).unwrap_or(today).min(today);
+        let why = format!("class set by hand: {reason}");
+        out.moved_to = store.apply_reply(r.id, to, &m.exemptions, message, on, &why, by).await?;
+    }
+    Ok(out)
+}

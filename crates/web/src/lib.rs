@@ -133,6 +133,7 @@ pub fn router(app: App) -> Router {
         .route("/triage", get(pages::triage))
         .route("/triage/{id}/assign", post(pages::assign))
         .route("/triage/{id}/dismiss", post(pages::dismiss))
+        .route("/triage/{id}/class", post(pages::set_class))
         .route("/bodies", get(pages::bodies))
         .route("/bodies/import", post(pages::import_bodies))
         .route("/bodies/{code}", post(pages::edit_body))

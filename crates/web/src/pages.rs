@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use foi_analysis::html::Section;
 use foi_analysis::render::Format;
-use foi_core::{Actor, AnswerType, Calendar, Codebook, Named, Request, RequestState, Round, registry};
+use foi_core::{Actor, AnswerType, Calendar, Codebook, MessageClass, Named, Request, RequestState, Round, registry};
 use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
 use serde::Deserialize;
 
@@ -48,6 +48,7 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "assigned" => "Message assigned.",
         "dismissed" => "Message dismissed.",
+        "classified" => "Class set.",
         "tagged" => "Answer saved.",
         "moved" => "State changed.",
         "saved" => "Body saved.",
@@ -508,9 +509,35 @@ pub async fn triage(State(app): State<App>, s: Signed, Query(q): Query<TriageQue
         }
     }
     let pick = if found.len() == 1 { found[0].reference.clone() } else { String::new() };
+    let unsure = app.store.incoming_messages(&MessageFilter { needs_review: true, ..Default::default() }).await?;
+    let mut review = Vec::new();
+    for m in unsure.iter().filter(|m| m.request.is_some()).take(100) {
+        let (text, _) = app.store.message_texts(m.id).await?;
+        let evidence = m.class_evidence.clone().unwrap_or_default();
+        let guess = evidence.strip_prefix("unsure: perhaps ").and_then(|e| e.split_whitespace().next());
+        let classes = choices(
+            MessageClass::ALL.iter().filter(|c| **c != MessageClass::Unknown).map(|c| (c.name(), label(c.name()))),
+            guess,
+        );
+        review.push(views::ReviewMessage {
+            id: m.id,
+            date: date(m.date),
+            from: m.from.clone().unwrap_or_default(),
+            subject: m.subject.clone().unwrap_or_default(),
+            request: m.request.clone().unwrap_or_default(),
+            evidence: evidence.clone(),
+            classes,
+            text: text.map(|t| t.chars().take(3000).collect::<String>()).unwrap_or_default(),
+        });
+    }
     views::render(&views::Triage {
-        layout: frame(&s, format!("Triage: {} messages", msgs.len()), done_message(q.done.as_deref())),
+        layout: frame(
+            &s,
+            format!("Triage: {} to match, {} to review", msgs.len(), review.len()),
+            done_message(q.done.as_deref()),
+        ),
         messages,
+        review,
         q: q.q.unwrap_or_default(),
         found,
         pick,
@@ -530,6 +557,32 @@ pub async fn assign(State(app): State<App>, s: Signed, Path(id): Path<i64>, Form
     let by = Actor::Person(s.user.username.clone());
     foi_inbox::triage::assign(&app.store, id, f.reference.trim(), app.today(), &by).await?;
     Ok(Redirect::to("/triage?done=assigned").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SetClass {
+    #[serde(default)]
+    csrf: String,
+    class: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A person sets the class of a message the rules were unsure of.
+pub async fn set_class(
+    State(app): State<App>,
+    s: Signed,
+    Path(id): Path<i64>,
+    Form(f): Form<SetClass>,
+) -> Result<Response> {
+    s.check_form(Action::Triage, &f.csrf)?;
+    let class = MessageClass::from_name(f.class.trim())
+        .filter(|c| *c != MessageClass::Unknown)
+        .ok_or_else(|| Error::BadRequest(format!("unknown class {:?}", f.class)))?;
+    let by = Actor::Person(s.user.username.clone());
+    let reason = if f.reason.trim().is_empty() { "reviewed on the triage page" } else { f.reason.trim() };
+    foi_inbox::triage::set_class(&app.store, id, class, reason, &by, app.today()).await?;
+    Ok(Redirect::to("/triage?done=classified").into_response())
 }
 
 #[derive(Deserialize)]

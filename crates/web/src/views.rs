@@ -176,6 +176,8 @@ pub struct EventRow {
 pub struct Triage {
     pub layout: Layout,
     pub messages: Vec<TriageMessage>,
+    /// Matched messages whose class the rules were unsure of.
+    pub review: Vec<ReviewMessage>,
     pub q: String,
     pub found: Vec<FoundRequest>,
     /// The reference to offer in every assign form when the search found exactly one.
@@ -189,6 +191,19 @@ pub struct TriageMessage {
     pub class: String,
     pub from: String,
     pub subject: String,
+    pub text: String,
+}
+
+pub struct ReviewMessage {
+    pub id: i64,
+    pub date: String,
+    pub from: String,
+    pub subject: String,
+    pub request: String,
+    /// What the rules said, with their confidence ("unsure: perhaps ... (0.55): ...").
+    pub evidence: String,
+    /// The classes a person may set, the one the rules leaned to selected.
+    pub classes: Vec<Choice>,
     pub text: String,
 }
 
