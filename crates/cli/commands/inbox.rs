@@ -127,6 +127,10 @@ pub enum TriageCmd {
     /// The two queues: messages no request could be found for, and messages whose class
     /// the rules were unsure of (needs review: set it with `foi messages classify`).
     List {
+        /// Only the needs-review queue (with --json: its messages; without: the messages no
+        /// request was found for, as ever).
+        #[arg(long)]
+        needs_review: bool,
         #[arg(long)]
         json: bool,
     },
@@ -404,7 +408,7 @@ impl TriageCmd {
     pub async fn run(self, ctx: &Context, today: chrono::NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         match self {
-            TriageCmd::List { json } => {
+            TriageCmd::List { needs_review, json } => {
                 let unmatched =
                     store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await?;
                 let review = store
@@ -414,9 +418,10 @@ impl TriageCmd {
                     .filter(|m| m.request.is_some())
                     .collect::<Vec<_>>();
                 if json {
-                    print_json(&json!({ "unmatched": unmatched, "needs_review": review }))?;
+                    print_json(if needs_review { &review } else { &unmatched })?;
                 } else {
-                    println!("To match ({}): no request found", unmatched.len());
+                    if !needs_review {
+                        println!("To match ({}): no request found", unmatched.len());
                     for m in &unmatched {
                         println!(
                             "{:>6}  {:<15} {}  {}",
@@ -425,6 +430,7 @@ impl TriageCmd {
                             m.from.as_deref().unwrap_or("-"),
                             m.subject.as_deref().unwrap_or("")
                         );
+                    }
                     }
                     println!("\nNeeds review ({}): matched, but the rules were unsure of the class", review.len());
                     for m in &review {

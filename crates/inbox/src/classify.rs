@@ -809,7 +809,7 @@ static_re!(
 );
 static_re!(
     reaffirmed_re,
-    r"(?i)\b(?:(?:is|are|was|were|be) (?:therefore |still |now )?(?:upheld|maintained|confirmed)|continues? to (?:apply|be engaged)|still appl(?:y|ies))\b"
+    r"(?i)\b(?:(?:is|are|was|were|be) (?:therefore |still |now )?(?:upheld|maintained|confirmed)|continues? to (?:apply|be engaged)|still appl(?:y|ies)|(?:decided|decide|agree|agreed) to (?:uphold|maintain)|uphold(?:ing)? the (?:original )?(?:decision|refusal|exemption))\b"
 );
 
 /// Whether the sentence holding a citation does not rely on the exemption: it only weighs it
