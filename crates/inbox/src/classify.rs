@@ -685,12 +685,31 @@ static_re!(
 );
 static_re!(
     labelled_answer_re,
-    r"(?i)^(?:answer|response|reply|our response|(?:council|icb|board|trust)(?:'s)? response|a)\s*\d{0,2}\s*[:\-–.]\s*\S"
+    r"(?i)^(?:(?:answer|response|reply|our response|(?:council|icb|board|trust)(?:'s)? response)\s*\d{0,2}\s*[:\-–.]|a\s*\d{0,2}\s*[:\-–])\s*\S"
 );
 static_re!(
     answer_start_re,
-    r"(?i)^(?:a\s*[:.\-]|answer|response|yes\b|no\b|nil\b|none\b|n/?a\b|not (?:held|applicable|known)\b|£|\d[\d,]*(?:\.\d+)?(?:\s|$)|the (?:council|icb|board|authority|trust|organisation|organization|ccg|department)\b|(?:nhs|we|our|this (?:information|is)|there (?:is|are|was|were)|please see|see (?:the )?(?:attached|link|below))\b)"
+    r"(?i)^(?:a\s*[:\-–]|answer|response|yes\b|no\b|nil\b|none\b|n/?a\b|not (?:held|applicable|known)\b|£|\d[\d,]*(?:\.\d+)?(?:\s|$)|the (?:council|icb|board|authority|trust|organisation|organization|ccg|department)\b|(?:nhs|we|our|this (?:information|is)|there (?:is|are|was|were)|please see|see (?:the )?(?:attached|link|below))\b)"
 );
+static_re!(
+    table_answer_re,
+    r"(?i)^[^|\t]{1,80}[|\t][ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
+);
+static_re!(
+    withholds_re,
+    r"(?i)\b(?:exceed|exempt|refus|withh|cost limit|appropriate limit|section \d|s\.\s?\d|(?:do|does|did) not hold|not held|unable to|cannot|can ?not|clarif|not (?:prepared|able|obliged) to)"
+);
+static_re!(reference_line_re, r"(?i)^(?:our|your|my) ref(?:erence)?\b|^(?:yours|kind regards|regards|best wishes|many thanks)\b");
+
+/// Whether a line right after one of our questions says something of the body's own: a
+/// sentence of four words or more, not a heading, a sign-off or a reference line.
+fn says_something(line: &str) -> bool {
+    line.split_whitespace().count() >= 4
+        && !line.ends_with(':')
+        && !reference_line_re().is_match(line)
+        && !conditional_start_re().is_match(line)
+}
+
 static_re!(list_number_re, r"^\d{1,2}[.)]$");
 static_re!(
     bare_answer_re,
@@ -719,9 +738,11 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             continue;
         }
         let bare_line = l.trim_start_matches(['-', '–', '*', '•', ' ', '\t']);
-        let answer = numbered_answer_re().is_match(l)
-            || labelled_answer_re().is_match(l)
-            || (after_question && answer_start_re().is_match(bare_line));
+        let answer = !withholds_re().is_match(bare_line)
+            && (numbered_answer_re().is_match(l)
+                || labelled_answer_re().is_match(l)
+                || table_answer_re().is_match(l)
+                || (after_question && (answer_start_re().is_match(bare_line) || says_something(bare_line))));
         if answer {
             count += 1;
             first.get_or_insert_with(|| l.to_string());

@@ -30,19 +30,18 @@ const ECHO_SHARE: f64 = 0.6;
 #[derive(Debug, Clone, Default)]
 pub struct Echo {
     shingles: HashSet<u64>,
+    /// Our short lines (2 to 6 words: list items, headings), whole: too short for 4-grams.
+    lines: HashSet<String>,
 }
 
 impl Echo {
     /// An echo of these texts (sent requests, codebook questions).
     pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Echo {
-        let mut shingles = HashSet::new();
+        let mut echo = Echo::default();
         for t in texts {
-            let words = words(t);
-            for w in words.windows(N) {
-                shingles.insert(fingerprint(w));
-            }
+            echo.add(t);
         }
-        Echo { shingles }
+        echo
     }
 
     /// Adds more texts.
@@ -50,6 +49,12 @@ impl Echo {
         let words = words(text);
         for w in words.windows(N) {
             self.shingles.insert(fingerprint(w));
+        }
+        for line in text.lines() {
+            let w = words_of_line(line);
+            if (2..=6).contains(&w.len()) {
+                self.lines.insert(w.join(" "));
+            }
         }
     }
 
@@ -64,7 +69,7 @@ impl Echo {
         }
         let words = words(strip_numbering(sentence));
         if words.len() < N + 1 {
-            return false;
+            return (2..=6).contains(&words.len()) && self.lines.contains(&words.join(" "));
         }
         // "Yes, the ICB has a strategy for palliative care for children..." restates the
         // question but answers it: the body's words.
@@ -189,6 +194,11 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
         out.push((start, b.len()));
     }
     out
+}
+
+/// A line's words without its numbering or lettering ("a. complaint" -> ["complaint"]).
+fn words_of_line(line: &str) -> Vec<String> {
+    words(strip_numbering(line))
 }
 
 /// Lower-case words of letters, digits and £ (punctuation and markup dropped).
