@@ -236,6 +236,14 @@ pub async fn find_by_body<R: InboxReads>(store: &R, p: &Parsed, bounce_address: 
     // Bodies number their cases alike ("FOI 26-4471" may be two councils' cases): a sender
     // whose own domain is another body's does not take that body's case.
     if bounce_address.is_none() {
+        // NHSmail is the NHS's: a council's case is not answered from it.
+        let nhs_mail = p
+            .from
+            .as_deref()
+            .and_then(|f| f.rsplit_once('@'))
+            .and_then(|(_, d)| foi_core::domain::registrable(d))
+            .as_deref()
+            == Some("nhs.net");
         let sender_body = match p.from.as_deref().and_then(foi_core::domain::organisation) {
             Some(domain) => store.open_requests_for_domain(&domain).await?,
             None => Vec::new(),
@@ -244,6 +252,7 @@ pub async fn find_by_body<R: InboxReads>(store: &R, p: &Parsed, bounce_address: 
             let found = store.requests_by_case_reference(&cr).await?;
             if let [reference] = found.as_slice()
                 && (sender_body.is_empty() || sender_body.iter().any(|o| &o.reference == reference))
+                && (!nhs_mail || is_nhs(store.body_kind_of_request(reference).await?.as_deref()))
                 && let Some(id) = store.request_id_by_reference(reference).await?
             {
                 return Ok(Some(Match {
@@ -282,6 +291,11 @@ pub async fn find_by_body<R: InboxReads>(store: &R, p: &Parsed, bounce_address: 
         }));
     }
     Ok(None)
+}
+
+/// Whether a stored body kind is an NHS body's.
+fn is_nhs(kind: Option<&str>) -> bool {
+    kind.and_then(|k| k.parse::<foi_core::BodyKind>().ok()).is_some_and(|k| k.is_nhs())
 }
 
 /// The one open request of exactly one body, if that is what `open` holds.

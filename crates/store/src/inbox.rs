@@ -768,6 +768,8 @@ pub trait InboxReads {
     async fn request_by_sent_message_id(&self, ids: &[String]) -> Result<Option<(i32, String)>>;
     /// The request with this reference, if any.
     async fn request_id_by_reference(&self, reference: &str) -> Result<Option<i32>>;
+    /// The kind of the body a request (by reference) went to (`icb`, `unitary`...).
+    async fn body_kind_of_request(&self, reference: &str) -> Result<Option<String>>;
     /// References starting with `prefix` (for a truncated token).
     async fn references_starting(&self, prefix: &str) -> Result<Vec<String>>;
     /// Requests that learned this case reference (a body's own reference number).
@@ -795,6 +797,9 @@ macro_rules! inbox_reads {
             }
             async fn request_id_by_reference(&self, reference: &str) -> Result<Option<i32>> {
                 reads::request_id_by_reference(&self.$conn, reference).await
+            }
+            async fn body_kind_of_request(&self, reference: &str) -> Result<Option<String>> {
+                reads::body_kind_of_request(&self.$conn, reference).await
             }
             async fn references_starting(&self, prefix: &str) -> Result<Vec<String>> {
                 reads::references_starting(&self.$conn, prefix).await
@@ -851,6 +856,14 @@ mod reads {
     /// The request with this reference, if any.
     pub(crate) async fn request_id_by_reference<C: ConnectionTrait>(c: &C, reference: &str) -> Result<Option<i32>> {
         Ok(request::Entity::find().filter(request::Column::Reference.eq(reference)).one(c).await?.map(|r| r.id))
+    }
+
+    /// The kind of the body a request (by reference) went to.
+    pub(crate) async fn body_kind_of_request<C: ConnectionTrait>(c: &C, reference: &str) -> Result<Option<String>> {
+        let Some(r) = request::Entity::find().filter(request::Column::Reference.eq(reference)).one(c).await? else {
+            return Ok(None);
+        };
+        Ok(body::Entity::find_by_id(r.body_id).one(c).await?.map(|b| b.kind))
     }
 
     /// References starting with `prefix` (for a truncated token).
