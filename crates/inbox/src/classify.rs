@@ -2004,4 +2004,157 @@ Final-Recipient: rfc822;\n b@y.example\nAction: failed\nStatus: 5.2.2\nDiagnosti
         assert_eq!(j["class"], "bounce");
         assert_eq!(j["bounce"]["permanent"], true);
     }
+
+    // ------------------------------------------------------------------ confidence, own words
+
+    #[test]
+    fn classify_unsure_is_unknown_to_review_with_its_guess() {
+        let toml = "review_below = 0.7\n[[rule]]\nid = \"maybe\"\nclass = \"not_held\"\nweak = true\npattern = \"(?i)not sure we hold\"\n";
+        let c = Classifier::from_toml(toml, "x.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.review_below(), 0.7);
+        let r = c.classify(&input("Re: your request", "We are not sure we hold this."));
+        assert_eq!((r.class, r.guess, r.needs_review), (C::Unknown, Some(C::NotHeld), true));
+        assert_eq!(r.confidence, 0.6);
+        assert_eq!(r.rule, "maybe");
+        // Sure enough: the class stands and nothing needs review.
+        let r = Classifier::builtin().classify(&input("FOI", "The council does not hold this information."));
+        assert_eq!((r.class, r.needs_review, r.guess), (C::NotHeld, false, None));
+        assert!(r.confidence >= 0.8, "{r:?}");
+        // Nothing at all: unknown, to review.
+        let r = Classifier::builtin().classify(&input("Hello", "Lorem ipsum dolor sit amet."));
+        assert_eq!((r.class, r.needs_review), (C::Unknown, true));
+    }
+
+    #[test]
+    fn classify_rules_errors_name_the_line() {
+        let toml = "review_below = 0.6\n\n[[rule]]\nid = \"good\"\nclass = \"refusal\"\npattern = \"(?i)section 12\"\n\n[[rule]]\nid = \"broken\"\nclass = \"not_held\"\npattern = \"(?i)we do not (hold\"\n";
+        let err = Classifier::from_toml(toml, "rules/custom.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("rules/custom.toml:11: rule broken: bad pattern regex"), "{err}");
+        let err = Classifier::from_toml("[[rule]]\nid = \"a\"\nclass = \"answered\"\npattern = \"x\"\n", "f.toml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("f.toml:3: rule a: unknown class"), "{err}");
+        let err = Classifier::from_toml("review_below = 2.0\n", "f.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("f.toml:1: review_below 2"), "{err}");
+        let err = Classifier::from_toml("[[rule]]\nid = \"a\"\nclass = \"refusal\"\n\n[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"y\"\n", "f.toml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("f.toml:1:") && err.contains("pattern"), "{err}");
+        // A file on disk: the path and line.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, "[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"(\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Classifier::from_file(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with(&format!("{}:4: rule a", path.display())), "{err}");
+        let err = Classifier::from_file(&dir.path().join("missing.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("missing.toml"), "{err}");
+    }
+
+    const OUR_REQUEST: &str = "Freedom of Information request: Children's palliative care 2026\n\n\
+3. Does your organisation have a named person (for example a commissioner) with lead responsibility for \
+palliative care for children and young people? If yes, please give their job title.\n\n\
+If any part of this request is unclear, or if answering it in full would exceed the cost limit in section 12 \
+of the Act, please contact us as soon as possible so that we can clarify or narrow it. If you withhold any \
+information, please tell us which exemption you rely on and why (section 17). Please specify which financial \
+year your figures cover.";
+
+    #[test]
+    fn classify_reads_the_body_s_own_words_not_our_request() {
+        let echo = Echo::from_texts([OUR_REQUEST]);
+        let text = "Thank you for your request, which we received on 8 September 2026 and have logged under \
+reference FOI-26-0123. We will respond within 20 working days.\n\nYour request:\n\n\
+3. Does your organisation have a named person (for example a commissioner) with lead responsibility for \
+palliative care for children and young people? If yes, please give their job title.\n\
+If any part of this request is unclear, or if answering it in full would exceed the cost limit in section 12 \
+of the Act, please contact us as soon as possible so that we can clarify or narrow it. Please specify which \
+financial year your figures cover.";
+        let c = Classifier::builtin().classify(&Input { echo: Some(&echo), ..input("FOI-26-0123", text) });
+        assert_eq!(c.class, C::Acknowledgement, "{c:?}");
+        assert!(c.exemptions.is_empty(), "{c:?}");
+        // Without knowing our request, its phrases would be read as the body's.
+        let c = Classifier::builtin().classify(&input("FOI-26-0123", text));
+        assert_eq!(c.class, C::Clarification, "{c:?}");
+    }
+
+    #[test]
+    fn classify_a_clarification_asks_us_something() {
+        let c = check(
+            &input(
+                "FOI 26-2391 request for clarification",
+                "Before we can progress your request, could you tell us whether you want figures for the \
+financial year 2025/26 or the calendar year 2025? We have put your request on hold until we hear from you.",
+            ),
+            C::Clarification,
+        );
+        assert!(c.confidence >= 0.8, "{c:?}");
+        // A promise to ask, if ever, is not a request for clarification.
+        check(
+            &input(
+                "Acknowledgement FOI 26-1",
+                "Thank you for your request, received on 7 September 2026. We will send you a response by 5 October \
+2026. If we need you to clarify any part of your request we will contact you.",
+            ),
+            C::Acknowledgement,
+        );
+    }
+
+    #[test]
+    fn classify_cost_limit_cites_s12_and_weighed_exemptions_do_not_count() {
+        let c = check(
+            &input("FOI 1", "Locating this information would take longer than 18 hours, so we are refusing your request."),
+            C::Refusal,
+        );
+        assert_eq!(c.exemptions, ["s12"]);
+        let c = check(
+            &input(
+                "FOI 2",
+                "Thank you for your request, received on 7 September 2026. We are considering whether section 43(2) \
+applies to part of it and need more time to consider the public interest, so we are extending the deadline under \
+section 10(3) to 2 November 2026.",
+            ),
+            C::Acknowledgement,
+        );
+        assert!(c.exemptions.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn classify_web_form_only_replies_are_bounces_despite_auto_reply_headers() {
+        let h = headers(&[("Auto-Submitted", "auto-replied")]);
+        let c = check(
+            &Input {
+                headers: &h,
+                ..input(
+                    "Automatic reply: Freedom of Information request",
+                    "This mailbox is not used to receive Freedom of Information requests and your email has not been \
+logged as a request. Please resubmit your request using the online form on our website.",
+                )
+            },
+            C::Bounce,
+        );
+        assert!(c.bounce.as_ref().is_some_and(|b| b.permanent), "{c:?}");
+        // An acknowledgement that merely suggests the form next time is an acknowledgement.
+        check(
+            &input(
+                "FOI/3178",
+                "Thank you for your request which has been assigned reference FOI/3178. We aim to respond within the \
+statutory timescale of 20 working days. Did you make your request via our online form? If not, why not use it in future.",
+            ),
+            C::Acknowledgement,
+        );
+    }
+
+    #[test]
+    fn classify_answers_by_their_layout_and_cover_notes() {
+        let c = check(&input("FOI 9", "Please see the council's response below.\n\n1. No\n2. No\n3. Yes - Head of SEND\n4. Nil\n"), C::AnswerFull);
+        assert!(c.confidence >= 0.8, "{c:?}");
+        // A cover note is as sure as the attachment it points at.
+        let note = Input { attachments: 1, ..input("FOI 10", "A reply is attached.") };
+        let c = Classifier::builtin().classify(&note);
+        assert_eq!((c.class, c.guess), (C::Unknown, Some(C::AnswerFull)), "unread attachment: {c:?}");
+        let letter = "Dear Sir\n\n1. Needs assessment\nYes. The JSNA has a chapter.\n2. Strategy\nNo.\n3. Named lead\nYes.\n";
+        let c = Classifier::builtin().classify(&Input { attachment_text: letter, ..note });
+        assert_eq!(c.class, C::AnswerFull, "{c:?}");
+    }
 }
