@@ -276,9 +276,14 @@ impl Suggester {
                 && (1..=questions.len()).contains(&n)
             {
                 let rest = &line[whole.end()..];
-                // The rest of the line may name another question than the number does.
-                let qi = self.titled(rest, questions).map(|(qi, _)| qi).unwrap_or(n - 1);
-                let from = line_start + whole.end() + self.titled(rest, questions).map_or(0, |(_, e)| e);
+                // The rest of the line may name another question than the number does (a
+                // reply numbering its own way): the title wins when it does not fit ours.
+                let titled = self.titled(rest, questions);
+                let qi = match titled {
+                    Some((t, _)) if t != n - 1 && !self.fits(rest, questions[n - 1]) => t,
+                    _ => n - 1,
+                };
+                let from = line_start + whole.end() + titled.map_or(0, |(_, e)| e);
                 numbers.push(Anchor { question: qi, line_start, from, quoted: false });
                 if let Some(second) = c.get(3).and_then(|m| m.as_str().parse::<usize>().ok())
                     && (1..=questions.len()).contains(&second)
@@ -333,6 +338,12 @@ impl Suggester {
             [a, b] if questions[*b].pair_of.as_deref() == Some(questions[*a].id.as_str()) => Some((*b, whole.end())),
             _ => None,
         }
+    }
+
+    /// Whether a title fits a question's topics.
+    fn fits(&self, title: &str, q: &Question) -> bool {
+        let title = self.title.captures(title).and_then(|c| c.get(1)).map_or(title, |m| m.as_str());
+        self.topics.get(&q.id).is_some_and(|ts| !ts.is_empty() && ts.iter().all(|p| p.is_match(title)))
     }
 
     /// The answer a passage gives and the sentence that gives it.
@@ -763,5 +774,117 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(err.contains("x.toml") && err.contains("answers.not_held"), "{err}");
+    }
+
+    fn council() -> BodyKind {
+        BodyKind::CountyCouncil
+    }
+
+    fn answers(text: &str, kind: BodyKind) -> Vec<(String, String)> {
+        rules()
+            .suggest(&book(), kind, &[text])
+            .into_iter()
+            .map(|s| (s.question, s.answer.as_stored()))
+            .collect()
+    }
+
+    fn get<'a>(got: &'a [(String, String)], q: &str) -> Option<&'a str> {
+        got.iter().find(|(id, _)| id == q).map(|(_, a)| a.as_str())
+    }
+
+    #[test]
+    fn our_questions_quoted_back_place_the_answers_whatever_the_numbers() {
+        let book = book();
+        let qs = book.questions_for(council());
+        // The reply numbers our questions its own way (Q10..Q17) and quotes them.
+        let mut text = String::from("Our response to each of your questions is below.\n\n");
+        for (i, q) in qs.iter().enumerate() {
+            text.push_str(&format!("Q{}. {}\n", i + 10, q.text));
+            text.push_str(match q.id.as_str() {
+                "childrens_hospice" => "Response: No, the council does not fund a children's hospice.\n\n",
+                "childrens_hospice_spend" => "Response: Nil\n\n",
+                "strategy" => "Response: This is in development and due in 2027.\n\n",
+                _ => "Response: Yes.\n\n",
+            });
+        }
+        let got = answers(&text, council());
+        assert_eq!(get(&got, "childrens_hospice"), Some("no"), "{got:?}");
+        assert_eq!(get(&got, "childrens_hospice_spend"), Some("0"), "{got:?}");
+        assert_eq!(get(&got, "strategy"), Some("in_development"), "{got:?}");
+        assert_eq!(get(&got, "transition"), Some("yes"), "{got:?}");
+        assert_eq!(got.len(), qs.len(), "{got:?}");
+    }
+
+    #[test]
+    fn all_questions_then_all_answers_are_read_by_the_answers_numbers() {
+        let book = book();
+        let qs = book.questions_for(council());
+        let mut text = String::from("You asked:\n\n");
+        for (i, q) in qs.iter().enumerate() {
+            text.push_str(&format!("{}. {}\n\n", i + 1, q.text));
+        }
+        text.push_str("Our answers:\n\n1. Yes\n2. No\n3. No\n4. Yes - Acorns\n5. £1,250,000 in 2025/26\n6. Yes\n7. N/A\n8. Yes\n");
+        let got = answers(&text, council());
+        assert_eq!(get(&got, "needs_assessment"), Some("yes"), "{got:?}");
+        assert_eq!(get(&got, "named_lead"), Some("no"), "{got:?}");
+        assert_eq!(get(&got, "childrens_hospice_spend"), Some("1250000"), "{got:?}");
+        assert_eq!(get(&got, "bereavement_support"), None, "N/A is not coded: {got:?}");
+    }
+
+    #[test]
+    fn titles_letters_tables_and_bare_values() {
+        let text = "a) Needs assessment: Yes.\nb) Strategy - None\nc) Children's hospices\tNo\nd) Short breaks: Yes\n";
+        let got = answers(text, council());
+        assert_eq!(get(&got, "needs_assessment"), Some("yes"), "{got:?}");
+        assert_eq!(get(&got, "strategy"), Some("no"), "None is no: {got:?}");
+        assert_eq!(get(&got, "childrens_hospice"), Some("no"), "{got:?}");
+        assert_eq!(get(&got, "short_breaks"), Some("yes"), "{got:?}");
+        // A table of question numbers and bare answers.
+        let got = answers("1\tYes\n2\tNo\n3\tNot held\n4\tNo\n5\t0\n", council());
+        assert_eq!(get(&got, "named_lead"), Some("not_held"), "{got:?}");
+        assert_eq!(get(&got, "childrens_hospice_spend"), Some("0"), "{got:?}");
+    }
+
+    #[test]
+    fn the_latest_full_year_of_several() {
+        let text = "5. Spend on children's hospices:\n2023/24 £51,000; 2024/25 £57,250; 2025/26 £64,100; 2026/27 to date £23,100\n6. Yes\n";
+        let got = answers(text, council());
+        assert_eq!(get(&got, "childrens_hospice_spend"), Some("64100"), "{got:?}");
+    }
+
+    #[test]
+    fn withheld_answers_and_blanket_not_held() {
+        let text = "4. Yes - Acorns Children's Hospice.\n5. This figure is exempt under section 43(2) (commercial interests).\n6. Yes\n";
+        let got = answers(text, council());
+        assert_eq!(get(&got, "childrens_hospice_spend"), Some("unclear"), "withheld: {got:?}");
+        let got = answers(
+            "Dear Sir\n\nThe council does not hold any information relevant to your request: these services are commissioned by the ICB.\n",
+            council(),
+        );
+        assert_eq!(got.len(), book().questions_for(council()).len(), "{got:?}");
+        assert!(got.iter().all(|(_, a)| a == "not_held"), "{got:?}");
+    }
+
+    #[test]
+    fn suggest_never_panics() {
+        let s = rules();
+        let book = book();
+        const PIECES: &[&str] = &[
+            "1. ", "Q4 ", "a) ", "\n", "\t", "Yes", "No", "£", "1,234", "2025/26 ", "to date ", "N/A", "Nil", ": ", " - ",
+            "Has your organisation ", "children's hospice", "section 43", "é", "😀", "? ", ". ", "Response: ", "\n\n",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 50) {
+                text.push_str(PIECES[((x >> (k % 32)) % PIECES.len() as u64) as usize]);
+            }
+            for kind in [BodyKind::Icb, council()] {
+                let _ = s.suggest(&book, kind, &[&text, &text]);
+            }
+        }
     }
 }

@@ -105,8 +105,9 @@ pub(crate) async fn recode(db: &impl ConnectionTrait, request_ids: &[i32]) -> Re
 }
 
 impl Store {
-    /// The answers (full or partial) a round has received, oldest first per request, with
-    /// their texts; only for one request when `reference` is given.
+    /// The replies a round has received that may state answers (full or partial answers,
+    /// not-held replies, review outcomes), oldest first per request, with their texts; only
+    /// for one request when `reference` is given.
     pub async fn answer_texts(&self, round_slug: &str, reference: Option<&str>) -> Result<Vec<AnswerText>> {
         let round = self.round(round_slug).await?;
         let mut requests = request::Entity::find().filter(request::Column::RoundId.eq(round.id));
@@ -124,7 +125,12 @@ impl Store {
             .to_owned();
         let messages = message::Entity::find()
             .filter(message::Column::Direction.eq("incoming"))
-            .filter(message::Column::Class.is_in([MessageClass::AnswerFull.name(), MessageClass::AnswerPartial.name()]))
+            .filter(message::Column::Class.is_in([
+                MessageClass::AnswerFull.name(),
+                MessageClass::AnswerPartial.name(),
+                MessageClass::NotHeld.name(),
+                MessageClass::ReviewOutcome.name(),
+            ]))
             .filter(message::Column::RequestId.in_subquery(of_round))
             .order_by_asc(message::Column::Id)
             .all(&self.db)
