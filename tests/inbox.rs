@@ -360,3 +360,46 @@ fn a_pdf_the_extractor_cannot_read_is_recorded_and_the_batch_completes() {
     assert!(att["extraction_error"].as_str().unwrap().starts_with("could not extract: "), "{att}");
     assert_eq!(list.as_array().unwrap().len(), 3);
 }
+
+/// A request Postfix accepts and then cannot deliver: Postfix's own bounce (its delivery
+/// status notification, the original attached) comes back to foi's mailbox. foi matches it to
+/// the request by what it finds in the attached original, moves the request to
+/// delivery_failed, and never chases it; on SQLite and PostgreSQL.
+#[tokio::test]
+async fn a_real_postfix_bounce_is_matched_and_never_chased() {
+    let mail = MailServers::start().await;
+    for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        // The sender's own mailbox receives the bounce.
+        let sender = format!("campaigns-{backend:?}@charity.example").to_ascii_lowercase();
+        let toml = std::fs::read_to_string(dir.path().join("foi.toml")).unwrap();
+        std::fs::write(dir.path().join("foi.toml"), toml.replace("campaigns@charity.example", &sender)).unwrap();
+        with_imap_user(dir.path(), mail.imap_port(), &sender);
+        let csv = format!(
+            "code,name,kind,region,foi_email\nK01,Bouncing Council,unitary,Test Region,foi@{}\nK02,Working Council,unitary,Test Region,foi-{backend:?}@k02.example\n",
+            foi_testkit::BOUNCE_DOMAIN
+        );
+        std::fs::write(dir.path().join("bodies.csv"), csv).unwrap();
+        foi(dir.path(), Some(&db), &["bodies", "import", "bodies.csv"]).ok();
+        foi(dir.path(), Some(&db), &["round", "new", "b", "--name", "Bounce 2026", "--launch", "2026-09-01"]).ok();
+        foi(dir.path(), Some(&db), &["round", "add-bodies", "b", "--all-current"]).ok();
+        foi(dir.path(), Some(&db), &["--today", "2026-09-01", "send", "--no-pacing"]).ok();
+        let bounced = mail.wait_for(&sender, "INBOX", 1, Duration::from_secs(30)).await;
+        let dsn = String::from_utf8_lossy(&bounced[0]).to_string();
+        assert!(dsn.contains("multipart/report") && dsn.contains("message/delivery-status"), "{backend:?}: {dsn}");
+
+        let out = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+        assert_eq!(out["added"], 1, "{backend:?}: {out}");
+        assert_eq!(out["matched"], 1, "{backend:?}: {out}");
+        let m = &out["messages"][0];
+        assert_eq!(m["class"], "bounce", "{backend:?}: {m}");
+        assert_eq!(m["matched"]["method"], "attached_original", "{backend:?}: {m}");
+        assert_eq!(m["moved_to"], "delivery_failed", "{backend:?}: {m}");
+
+        // Weeks later the officer chases: the bounced request is not among them.
+        let chase = foi(dir.path(), Some(&db), &["--today", "2026-10-20", "chase", "--dry-run"]).ok();
+        assert!(chase.stdout.contains("1 chasers would be sent"), "{backend:?}: {}", chase.stdout);
+        assert!(chase.stderr.contains("K02 ") && !chase.stderr.contains("K01 "), "{backend:?}: {}", chase.stderr);
+        guard.remove().await;
+    }
+}

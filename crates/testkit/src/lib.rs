@@ -12,7 +12,7 @@
 pub mod mail_servers;
 pub mod scripted_smtp;
 
-pub use mail_servers::{MailServers, PASSWORD};
+pub use mail_servers::{BOUNCE_DOMAIN, MailServers, PASSWORD};
 pub use scripted_smtp::{Behaviour, ScriptedSmtp};
 
 /// A benchmark size from the environment (`BENCH_REQUESTS=200_000`), else `default`.

@@ -21,6 +21,10 @@
 //! | `tempfail` | `450 4.2.0 <...>: Recipient address rejected: Mailbox temporarily unavailable (foi-testkit)` |
 //! | `reject`   | `550 5.1.1 <...>: Recipient address rejected: No such user here (foi-testkit)` |
 //!
+//! Mail to any address at [`BOUNCE_DOMAIN`] (`bounce.foi.test`) is accepted at `RCPT TO` and
+//! then bounced by Postfix's `error` transport: the sender gets Postfix's own delivery status
+//! notification (`multipart/report`, the original attached), as from a real MTA downstream.
+//!
 //! Postfix adds its `Received:` header and Dovecot adds `Return-Path:`, `Delivered-To:` and
 //! its own `Received:`; nothing else is changed (Postfix does not add a missing `Date:` or
 //! `Message-ID:`, because no client is treated as local for header rewriting). Logs:
@@ -44,6 +48,8 @@ use tokio::net::TcpStream;
 
 /// The password of every mailbox.
 pub const PASSWORD: &str = "test";
+/// Mail to this domain is accepted and then bounced by Postfix (see the module's table).
+pub const BOUNCE_DOMAIN: &str = "bounce.foi.test";
 
 const HOST: &str = "127.0.0.1";
 const HOSTNAME: &str = "mx.foi.test";
@@ -696,6 +702,11 @@ virtual_mailbox_maps = static:ok
 virtual_transport = lmtp:inet:127.0.0.1:{lmtp_port}
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access regexp:{config}/recipient_access
+# Mail for {BOUNCE_DOMAIN} is accepted, then bounced by Postfix itself (a real DSN, with the
+# original attached, to the envelope sender).
+transport_maps = inline:{{ {{ {BOUNCE_DOMAIN} = error:5.1.1 Mailbox does not exist (foi-testkit) }} }}
+# ... which smtpd must not refuse as an unlisted recipient.
+smtpd_reject_unlisted_recipient = no
 # No client is local for header rewriting: a missing Date or Message-ID stays missing.
 local_header_rewrite_clients =
 smtpd_banner = $myhostname ESMTP foi-testkit
