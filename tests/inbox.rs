@@ -403,3 +403,45 @@ async fn a_real_postfix_bounce_is_matched_and_never_chased() {
         guard.remove().await;
     }
 }
+
+/// The rules are read at run time: a rules file with a mistake is refused naming its line,
+/// `foi config show` says which file is used, and `foi inbox evaluate` measures a labelled set.
+#[test]
+fn rules_are_read_at_run_time_and_measured() {
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let dir = workspace(None);
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[[rule]]\nid = \"fine\"\nclass = \"not_held\"\npattern = \"(?i)nicht vorhanden\"\n\n[[rule]]\nid = \"broken\"\nclass = \"refusal\"\npattern = \"(unclosed\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("reply.eml"), b"From: a@b.example\r\nSubject: x\r\n\r\nhello\r\n").unwrap();
+    let run = foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml", "--rules", "mine.toml"]).fails();
+    assert!(run.stderr.contains("mine.toml:9: rule broken: bad pattern regex: unclosed group"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    // Nothing was imported.
+    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    // Named in foi.toml.
+    let toml = std::fs::read_to_string(dir.path().join("foi.toml")).unwrap();
+    std::fs::write(dir.path().join("foi.toml"), format!("inbox_rules = \"mine.toml\"\n{toml}")).unwrap();
+    let show = foi(dir.path(), Some(&db), &["config", "show"]).ok();
+    assert!(show.stdout.contains("rules     mine.toml (configuration file)"), "{}", show.stdout);
+    foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml"]).fails();
+
+    // The labelled corpus, measured from the repository's folder.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = foi(
+        std::path::Path::new(root),
+        Some(&db),
+        &["inbox", "evaluate", "tests/replies/edge", "--json", "--min-agreement", "80"],
+    )
+    .ok()
+    .json();
+    assert!(out["replies"].as_u64().unwrap() >= 30, "{out}");
+    assert!(out["agreement"]["n"].as_u64().unwrap() * 10 >= out["agreement"]["of"].as_u64().unwrap() * 8, "{out}");
+    let fail = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "tests/replies/edge", "--min-agreement", "100.1"]);
+    assert_eq!(fail.code, 1, "{}", fail.stdout);
+    let bad = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "nowhere"]).fails();
+    assert!(bad.stderr.contains("nowhere"), "{}", bad.stderr);
+}

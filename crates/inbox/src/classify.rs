@@ -303,7 +303,11 @@ impl Classifier {
                 regex::RegexBuilder::new(&crate::ascii_word_boundaries(p.get_ref()))
                     .size_limit(1 << 22)
                     .build()
-                    .map_err(|e| bad(at(p.span()), format!("rule {id}: bad {what} regex: {e}")))
+                    .map_err(|e| {
+                        let e = e.to_string();
+                        let why = e.lines().last().unwrap_or("").trim().trim_start_matches("error: ");
+                        bad(at(p.span()), format!("rule {id}: bad {what} regex: {why}"))
+                    })
             };
             let pattern = compile("pattern", &raw.pattern)?;
             let unless = raw.unless.as_ref().map(|u| compile("unless", u)).transpose()?;
