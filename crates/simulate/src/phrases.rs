@@ -16,6 +16,8 @@ pub struct Phrases {
     pub answer: AnswerPhrases,
     pub refusal: Refusals,
     pub not_held: Letters,
+    /// Replies from addresses that take no requests by email (a bounce for foi).
+    pub web_form: Letters,
     pub people: People,
 }
 

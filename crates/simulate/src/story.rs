@@ -57,6 +57,8 @@ pub struct Mix {
     pub lost_reference: f64,
     /// Of replies from NHS bodies: the share sent by a person from a shared nhs.net address.
     pub shared_mailbox: f64,
+    /// Bodies that take no requests by email and say so (the request did not get through).
+    pub web_form: f64,
 }
 
 impl Default for Mix {
@@ -75,6 +77,7 @@ impl Default for Mix {
             html: 0.3,
             lost_reference: 0.08,
             shared_mailbox: 0.15,
+            web_form: 0.01,
         }
     }
 }
@@ -191,6 +194,10 @@ impl Story<'_> {
         let mix = &sim.mix;
         if self.rng.chance(mix.bounce) {
             self.bounce();
+            return;
+        }
+        if self.rng.chance(mix.web_form) {
+            self.web_form();
             return;
         }
         if self.sent.kind.is_nhs() && self.rng.chance(mix.shared_mailbox) {
@@ -320,6 +327,17 @@ impl Story<'_> {
         });
     }
 
+    /// "This address takes no requests: use our online form": the request did not get
+    /// through, which foi reads as a bounce.
+    fn web_form(&mut self) {
+        let p = &self.sim.phrases.web_form;
+        let subject = one(&mut self.rng, &p.subjects, &self.vars);
+        let text = one(&mut self.rng, &p.bodies, &self.vars);
+        let mut mail = self.mail(0, subject, text, true);
+        mail.headers = vec!["Auto-Submitted: auto-replied".into()];
+        self.push(mail, 0, MessageClass::Bounce, &[], vec![]);
+    }
+
     /// A letter with no answers: acknowledgement, out of office, clarification, not held.
     fn letter(&mut self, class: MessageClass, day: u32, keep: bool) {
         let sim = self.sim;
@@ -374,10 +392,10 @@ impl Story<'_> {
         self.push(mail, day, MessageClass::Refusal, &[exemption], vec![]);
     }
 
-    /// The coded answers, the text answering each question (by its short label), and whether
-    /// something was withheld under s.40.
+    /// The coded answers, the text answering each question (its short label, its wording, the
+    /// answer), and whether something was withheld under s.40.
     #[allow(clippy::type_complexity)]
-    fn answers(&mut self, partial: bool) -> (Vec<(String, Answer)>, Vec<(String, String)>, bool) {
+    fn answers(&mut self, partial: bool) -> (Vec<(String, Answer)>, Vec<(String, String, String)>, bool) {
         let sim = self.sim;
         let p = &sim.phrases.answer;
         let mut coded: Vec<(String, Answer)> = Vec::new();
@@ -425,7 +443,7 @@ impl Story<'_> {
                 }
             };
             coded.push((q.id.clone(), answer));
-            written.push((q.short.clone(), text));
+            written.push((q.short.clone(), q.text.clone(), text));
         }
         (coded, written, withheld)
     }
@@ -456,9 +474,41 @@ impl Story<'_> {
         let exemptions: &[&str] = if withheld { &["s40"] } else { &[] };
         let opening_list = if late { &p.late_openings } else { &p.openings };
         let opening = one(&mut self.rng, opening_list, &self.vars);
+        // Bodies lay their answers out in many ways (tests/replies/*/PATTERNS.md).
         let mut qa = String::new();
-        for (i, (q, a)) in written.iter().enumerate() {
-            qa.push_str(&format!("{}. {q}\n{a}\n\n", i + 1));
+        match self.rng.below(4) {
+            // "1. Needs assessment" then the answer.
+            0 => {
+                for (i, (short, _, a)) in written.iter().enumerate() {
+                    qa.push_str(&format!("{}. {short}\n{a}\n\n", i + 1));
+                }
+            }
+            // Our question quoted back in full, then "Response:".
+            1 => {
+                for (i, (_, text, a)) in written.iter().enumerate() {
+                    qa.push_str(&format!("{}. {text}\n\nResponse: {a}\n\n", i + 1));
+                }
+            }
+            // Every question, then every answer.
+            2 => {
+                qa.push_str("You asked:\n\n");
+                for (i, (_, text, _)) in written.iter().enumerate() {
+                    qa.push_str(&format!("{}. {text}\n\n", i + 1));
+                }
+                qa.push_str("Our answers:\n\n");
+                for (i, (_, _, a)) in written.iter().enumerate() {
+                    qa.push_str(&format!("{}. {a}\n", i + 1));
+                }
+                qa.push('\n');
+            }
+            // The body's own lettering, with short titles.
+            _ => {
+                for (i, (short, _, a)) in written.iter().enumerate() {
+                    let letter = char::from(b'a' + (i % 26) as u8);
+                    qa.push_str(&format!("{letter}) {short}: {a}\n"));
+                }
+                qa.push('\n');
+            }
         }
         let letter = format!("{opening}\n\n{qa}{notes}{closing}");
         if !attach {
@@ -472,7 +522,7 @@ impl Story<'_> {
         let file = self.vars.case.replace(' ', "-");
         let attachment = if spreadsheet {
             let mut rows = vec![vec!["Question".to_string(), "Topic".to_string(), "Response".to_string()]];
-            for (i, (q, a)) in written.iter().enumerate() {
+            for (i, (q, _, a)) in written.iter().enumerate() {
                 rows.push(vec![(i + 1).to_string(), q.clone(), a.clone()]);
             }
             Attachment {
