@@ -440,7 +440,11 @@ fn rules_are_read_at_run_time_and_measured() {
     .json();
     assert!(out["replies"].as_u64().unwrap() >= 30, "{out}");
     assert!(out["agreement"]["n"].as_u64().unwrap() * 10 >= out["agreement"]["of"].as_u64().unwrap() * 8, "{out}");
-    let fail = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "tests/replies/edge", "--min-agreement", "100.1"]);
+    let fail = foi(
+        std::path::Path::new(root),
+        Some(&db),
+        &["inbox", "evaluate", "tests/replies/edge", "--min-agreement", "100.1"],
+    );
     assert_eq!(fail.code, 1, "{}", fail.stdout);
     let bad = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "nowhere"]).fails();
     assert!(bad.stderr.contains("nowhere"), "{}", bad.stderr);

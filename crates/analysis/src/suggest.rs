@@ -143,9 +143,13 @@ impl Suggester {
             none: fixed(r"(?i)^(?:none|nil)\b"),
             not_applicable: fixed(r"(?i)^(?:n/?a|not applicable)\b"),
             nothing: fixed(r"(?i)^(?:nil|none|£?\s?0(?:\.00)?|zero|no (?:spend|expenditure|payments?))\b"),
-            plain: fixed(r"^£?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)\s*(?:\(?(?:in )?(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\)?)?\.?$"),
+            plain: fixed(
+                r"^£?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)\s*(?:\(?(?:in )?(?:19|20)\d\d(?:[/-]\d\d(?:\d\d)?)?\)?)?\.?$",
+            ),
             year: fixed(r"\b((?:19|20)\d\d)(?:[/-]\d\d(?:\d\d)?)?\b"),
-            part_year: fixed(r"(?i)\b(?:to date|so far|year to date|ytd|part[- ]year|provisional|forecast|projected|budget)\b"),
+            part_year: fixed(
+                r"(?i)\b(?:to date|so far|year to date|ytd|part[- ]year|provisional|forecast|projected|budget)\b",
+            ),
             exemption: fixed(r"(?i)\b(?:section|s\.?)\s?(?:12|14|2[1-9]|3\d|4[0-4])\b|\bexempt"),
             amount: fixed(r"£\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(\s?(?:m\b|million|k\b))?"),
         })
@@ -262,7 +266,9 @@ impl Suggester {
                 let from = line_start + end;
                 match out.last_mut() {
                     // A question quoted over several lines: its answer follows the last one.
-                    Some(last) if last.question == qi && last.quoted && text[last.from..line_start].trim().is_empty() => {
+                    Some(last)
+                        if last.question == qi && last.quoted && text[last.from..line_start].trim().is_empty() =>
+                    {
                         last.from = from;
                     }
                     _ => out.push(Anchor { question: qi, line_start, from, quoted: true }),
@@ -415,7 +421,8 @@ impl Suggester {
                 let Some(amount) = self.amount(part).or_else(|| self.plain_amount(part)) else { continue };
                 first.get_or_insert((amount, s));
                 let partial = self.part_year.is_match(part);
-                if let Some(y) = self.year.captures(part).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<u32>().ok())
+                if let Some(y) =
+                    self.year.captures(part).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<u32>().ok())
                     && !partial
                     && by_year.is_none_or(|(best, ..)| y > best)
                 {
@@ -781,11 +788,7 @@ mod tests {
     }
 
     fn answers(text: &str, kind: BodyKind) -> Vec<(String, String)> {
-        rules()
-            .suggest(&book(), kind, &[text])
-            .into_iter()
-            .map(|s| (s.question, s.answer.as_stored()))
-            .collect()
+        rules().suggest(&book(), kind, &[text]).into_iter().map(|s| (s.question, s.answer.as_stored())).collect()
     }
 
     fn get<'a>(got: &'a [(String, String)], q: &str) -> Option<&'a str> {
@@ -823,7 +826,9 @@ mod tests {
         for (i, q) in qs.iter().enumerate() {
             text.push_str(&format!("{}. {}\n\n", i + 1, q.text));
         }
-        text.push_str("Our answers:\n\n1. Yes\n2. No\n3. No\n4. Yes - Acorns\n5. £1,250,000 in 2025/26\n6. Yes\n7. N/A\n8. Yes\n");
+        text.push_str(
+            "Our answers:\n\n1. Yes\n2. No\n3. No\n4. Yes - Acorns\n5. £1,250,000 in 2025/26\n6. Yes\n7. N/A\n8. Yes\n",
+        );
         let got = answers(&text, council());
         assert_eq!(get(&got, "needs_assessment"), Some("yes"), "{got:?}");
         assert_eq!(get(&got, "named_lead"), Some("no"), "{got:?}");
@@ -870,8 +875,30 @@ mod tests {
         let s = rules();
         let book = book();
         const PIECES: &[&str] = &[
-            "1. ", "Q4 ", "a) ", "\n", "\t", "Yes", "No", "£", "1,234", "2025/26 ", "to date ", "N/A", "Nil", ": ", " - ",
-            "Has your organisation ", "children's hospice", "section 43", "é", "😀", "? ", ". ", "Response: ", "\n\n",
+            "1. ",
+            "Q4 ",
+            "a) ",
+            "\n",
+            "\t",
+            "Yes",
+            "No",
+            "£",
+            "1,234",
+            "2025/26 ",
+            "to date ",
+            "N/A",
+            "Nil",
+            ": ",
+            " - ",
+            "Has your organisation ",
+            "children's hospice",
+            "section 43",
+            "é",
+            "😀",
+            "? ",
+            ". ",
+            "Response: ",
+            "\n\n",
         ];
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..2000 {

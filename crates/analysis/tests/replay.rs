@@ -89,7 +89,12 @@ async fn the_2017_figures_replayed() {
                 when.push(at);
             }
         }
-        let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits: Limits::default(), echo_texts: Vec::new() };
+        let ing = Ingestor {
+            store: &store,
+            classifier: Classifier::builtin(),
+            limits: Limits::default(),
+            echo_texts: Vec::new(),
+        };
         let outcomes = ing.ingest_all(items, |_| {}).await.unwrap();
         assert!(outcomes.iter().all(|o| o.matched.is_some() && o.class == "answer_full"), "{:?}", outcomes.first());
 

@@ -108,7 +108,12 @@ async fn suggestions_count_only_once_confirmed() {
                 items.push(Item { raw: r.raw, source: s.reference.clone(), location: None });
             }
         }
-        let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits: Limits::default(), echo_texts: Vec::new() };
+        let ing = Ingestor {
+            store: &store,
+            classifier: Classifier::builtin(),
+            limits: Limits::default(),
+            echo_texts: Vec::new(),
+        };
         ing.ingest_all(items, |_| {}).await.unwrap();
 
         let rules = Suggester::shipped(&book.id).unwrap().unwrap();

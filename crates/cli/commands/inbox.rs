@@ -187,7 +187,12 @@ impl InboxCmd {
             | InboxCmd::Evaluate { rules, .. } => rules.as_deref(),
         };
         let classifier = ctx.classifier(rules)?;
-        let ing = Ingestor { store: &store, classifier: classifier.clone(), limits: Limits::default(), echo_texts: Vec::new() };
+        let ing = Ingestor {
+            store: &store,
+            classifier: classifier.clone(),
+            limits: Limits::default(),
+            echo_texts: Vec::new(),
+        };
         match self {
             InboxCmd::Evaluate { labels, corrections: true, round, json, .. } => {
                 let _ = labels;
@@ -422,15 +427,15 @@ impl TriageCmd {
                 } else {
                     if !needs_review {
                         println!("To match ({}): no request found", unmatched.len());
-                    for m in &unmatched {
-                        println!(
-                            "{:>6}  {:<15} {}  {}",
-                            m.id,
-                            m.class,
-                            m.from.as_deref().unwrap_or("-"),
-                            m.subject.as_deref().unwrap_or("")
-                        );
-                    }
+                        for m in &unmatched {
+                            println!(
+                                "{:>6}  {:<15} {}  {}",
+                                m.id,
+                                m.class,
+                                m.from.as_deref().unwrap_or("-"),
+                                m.subject.as_deref().unwrap_or("")
+                            );
+                        }
                     }
                     println!("\nNeeds review ({}): matched, but the rules were unsure of the class", review.len());
                     for m in &review {

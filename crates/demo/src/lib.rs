@@ -276,7 +276,12 @@ pub async fn run(demo: &Demo, on: &mut dyn FnMut(Event)) -> Result<Outcome> {
     }
 
     let mut maildir = Maildir::create(&maildir_dir)?;
-    let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits: Limits::default(), echo_texts: Vec::new() };
+    let ing = Ingestor {
+        store: &store,
+        classifier: Classifier::builtin(),
+        limits: Limits::default(),
+        echo_texts: Vec::new(),
+    };
     let (early, late): (Vec<Reply>, Vec<Reply>) = replies.into_iter().partition(|r| r.at.date_naive() < chase_on);
 
     on(Event::Step { number: 5, of: STEPS, what: "ingesting the first replies" });

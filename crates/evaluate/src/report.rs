@@ -306,14 +306,14 @@ impl Report {
                 x.evidence.chars().take(120).collect::<String>()
             );
             if x.exemptions != x.expected_exemptions {
-                let _ =
-                    writeln!(o, "      exemptions {:?}, labelled {:?}", x.exemptions, x.expected_exemptions);
+                let _ = writeln!(o, "      exemptions {:?}, labelled {:?}", x.exemptions, x.expected_exemptions);
             }
             if !x.body.is_empty() && x.matched.as_deref() != Some(x.body.as_str()) {
                 let _ = writeln!(o, "      matched {:?} ({:?}), labelled {}", x.matched, x.method, x.body);
             }
             if x.body.is_empty() && x.matched.is_some() {
-                let _ = writeln!(o, "      matched {:?} ({:?}), labelled as from none of our bodies", x.matched, x.method);
+                let _ =
+                    writeln!(o, "      matched {:?} ({:?}), labelled as from none of our bodies", x.matched, x.method);
             }
             for s in &x.suggestions {
                 if let Some(e) = &s.expected

@@ -77,7 +77,8 @@ struct Scratch {
 }
 
 async fn scratch(labels: &[Labelled], setup: &Setup) -> Result<Scratch> {
-    let dir = tempfile::tempdir().map_err(|e| Error::Io { path: "a temporary folder".into(), message: e.to_string() })?;
+    let dir =
+        tempfile::tempdir().map_err(|e| Error::Io { path: "a temporary folder".into(), message: e.to_string() })?;
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("evaluation.db").display())).await?;
     let mut websites = HashMap::new();
     for list in BODY_LISTS {
@@ -135,7 +136,11 @@ async fn scratch(labels: &[Labelled], setup: &Setup) -> Result<Scratch> {
         if let Some(code) = by_reference.get(&s.reference) {
             sent.insert(
                 code.clone(),
-                SentTo { reference: s.reference.clone(), reply_to: s.reply_to.clone(), message_id: s.message_id.clone() },
+                SentTo {
+                    reference: s.reference.clone(),
+                    reply_to: s.reply_to.clone(),
+                    message_id: s.message_id.clone(),
+                },
             );
         }
     }
@@ -168,10 +173,9 @@ pub fn fill(raw: &[u8], sent: Option<(&str, &str, &str)>, lost: bool) -> Vec<u8>
             }
         }
         let filled = match (sent, lost) {
-            (Some((reference, reply_to, message_id)), false) => line
-                .replace("{{REF}}", reference)
-                .replace("{{REPLY_TO}}", reply_to)
-                .replace("{{MSGID}}", message_id),
+            (Some((reference, reply_to, message_id)), false) => {
+                line.replace("{{REF}}", reference).replace("{{REPLY_TO}}", reply_to).replace("{{MSGID}}", message_id)
+            }
             _ => line
                 .replace(" [FOI ref {{REF}}]", "")
                 .replace("[FOI ref {{REF}}]", "")
@@ -239,8 +243,8 @@ async fn ingest(labels: &[Labelled], s: &Scratch, setup: &Setup, lost: bool) -> 
 /// compares what it made of them with the labels.
 pub async fn labelled(labels: &[Labelled], setup: &Setup) -> Result<Report> {
     let book_text = String::from_utf8_lossy(&read(&setup.codebook)?).into_owned();
-    let book = Codebook::from_toml(&book_text)
-        .map_err(|e| Error::Setup(format!("{}: {e}", setup.codebook.display())))?;
+    let book =
+        Codebook::from_toml(&book_text).map_err(|e| Error::Setup(format!("{}: {e}", setup.codebook.display())))?;
     let suggester = match &setup.suggester {
         Some(p) => Suggester::from_toml(&String::from_utf8_lossy(&read(p)?), &p.display().to_string())?,
         None => Suggester::shipped(&book.id)
@@ -278,7 +282,10 @@ pub async fn labelled(labels: &[Labelled], setup: &Setup) -> Result<Report> {
         let mut suggestions = Vec::new();
         let wants_answers = matches!(
             l.class,
-            MessageClass::AnswerFull | MessageClass::AnswerPartial | MessageClass::NotHeld | MessageClass::ReviewOutcome
+            MessageClass::AnswerFull
+                | MessageClass::AnswerPartial
+                | MessageClass::NotHeld
+                | MessageClass::ReviewOutcome
         ) || !l.answers.is_empty();
         if wants_answers && let Some(kind) = kinds.get(&l.body) {
             let (text, attachments) = intact.store.message_texts(o.id).await?;
@@ -384,9 +391,8 @@ pub async fn corrections(store: &Store, round: Option<&str>) -> Result<Correctio
         None => store.rounds().await?.into_iter().map(|r| r.slug).collect(),
     };
     for r in rounds {
-        let tags = store
-            .tags(&foi_store::TagFilter { round: Some(r), suggestions: true, ..Default::default() })
-            .await?;
+        let tags =
+            store.tags(&foi_store::TagFilter { round: Some(r), suggestions: true, ..Default::default() }).await?;
         let suggested: HashMap<(&str, &str), &str> = tags
             .iter()
             .filter(|t| t.status == "suggested")

@@ -641,10 +641,8 @@ fn weigh(class: MessageClass, base: f64, hit: &Hit, hits: &[Hit], input: &Input)
     let against = |c: C| hits.iter().any(|h| !h.rule.weak && h.rule.class == c);
     let mut conf = base + (0.04 * agreeing as f64).min(0.1);
     match class {
-        C::Acknowledgement => {
-            if [C::AnswerFull, C::AnswerPartial, C::Refusal, C::NotHeld].iter().any(|c| against(*c)) {
-                conf -= 0.25;
-            }
+        C::Acknowledgement if [C::AnswerFull, C::AnswerPartial, C::Refusal, C::NotHeld].iter().any(|c| against(*c)) => {
+            conf -= 0.25;
         }
         C::Clarification => {
             if [C::AnswerFull, C::AnswerPartial, C::Refusal].iter().any(|c| against(*c)) {
@@ -703,7 +701,10 @@ static_re!(
     withholds_re,
     r"(?i)\b(?:exceed|exempt|refus|withh|cost limit|appropriate limit|section \d|s\.\s?\d|(?:do|does|did) not hold|not held|unable to|cannot|can ?not|clarif|not (?:prepared|able|obliged) to)"
 );
-static_re!(reference_line_re, r"(?i)^(?:our|your|my) ref(?:erence)?\b|^(?:yours|kind regards|regards|best wishes|many thanks)\b");
+static_re!(
+    reference_line_re,
+    r"(?i)^(?:our|your|my) ref(?:erence)?\b|^(?:yours|kind regards|regards|best wishes|many thanks)\b"
+);
 
 /// Whether a line right after one of our questions says something of the body's own: a
 /// sentence of four words or more, not a heading, a sign-off or a reference line.
@@ -814,10 +815,7 @@ fn sentence_start(s: &str, start: usize) -> usize {
     lo
 }
 
-static_re!(
-    conditional_start_re,
-    r"(?i)^(?:if|where|should|unless|in the event|in case|once|when)[\s,]"
-);
+static_re!(conditional_start_re, r"(?i)^(?:if|where|should|unless|in the event|in case|once|when)[\s,]");
 
 /// Whether the sentence holding `start` is a condition ("If answering would exceed the cost
 /// limit in section 12, please contact us"), as in the text of a request a reply restates.
@@ -2039,20 +2037,26 @@ Final-Recipient: rfc822;\n b@y.example\nAction: failed\nStatus: 5.2.2\nDiagnosti
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.starts_with("f.toml:3: rule a: unknown class"), "{err}");
-        let err = Classifier::from_toml("review_below = 2.0\n", "f.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        let err =
+            Classifier::from_toml("review_below = 2.0\n", "f.toml").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.starts_with("f.toml:1: review_below 2"), "{err}");
-        let err = Classifier::from_toml("[[rule]]\nid = \"a\"\nclass = \"refusal\"\n\n[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"y\"\n", "f.toml")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = Classifier::from_toml(
+            "[[rule]]\nid = \"a\"\nclass = \"refusal\"\n\n[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"y\"\n",
+            "f.toml",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(err.starts_with("f.toml:1:") && err.contains("pattern"), "{err}");
         // A file on disk: the path and line.
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("rules.toml");
-        std::fs::write(&path, "[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"(\"\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, "[[rule]]\nid = \"a\"\nclass = \"refusal\"\npattern = \"(\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
         let err = Classifier::from_file(&path).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.starts_with(&format!("{}:4: rule a", path.display())), "{err}");
-        let err = Classifier::from_file(&dir.path().join("missing.toml")).err().map(|e| e.to_string()).unwrap_or_default();
+        let err =
+            Classifier::from_file(&dir.path().join("missing.toml")).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("missing.toml"), "{err}");
     }
 
@@ -2107,7 +2111,10 @@ financial year 2025/26 or the calendar year 2025? We have put your request on ho
     #[test]
     fn classify_cost_limit_cites_s12_and_weighed_exemptions_do_not_count() {
         let c = check(
-            &input("FOI 1", "Locating this information would take longer than 18 hours, so we are refusing your request."),
+            &input(
+                "FOI 1",
+                "Locating this information would take longer than 18 hours, so we are refusing your request.",
+            ),
             C::Refusal,
         );
         assert_eq!(c.exemptions, ["s12"]);
@@ -2151,13 +2158,20 @@ statutory timescale of 20 working days. Did you make your request via our online
 
     #[test]
     fn classify_answers_by_their_layout_and_cover_notes() {
-        let c = check(&input("FOI 9", "Please see the council's response below.\n\n1. No\n2. No\n3. Yes - Head of SEND\n4. Nil\n"), C::AnswerFull);
+        let c = check(
+            &input(
+                "FOI 9",
+                "Please see the council's response below.\n\n1. No\n2. No\n3. Yes - Head of SEND\n4. Nil\n",
+            ),
+            C::AnswerFull,
+        );
         assert!(c.confidence >= 0.8, "{c:?}");
         // A cover note is as sure as the attachment it points at.
         let note = Input { attachments: 1, ..input("FOI 10", "A reply is attached.") };
         let c = Classifier::builtin().classify(&note);
         assert_eq!((c.class, c.guess), (C::Unknown, Some(C::AnswerFull)), "unread attachment: {c:?}");
-        let letter = "Dear Sir\n\n1. Needs assessment\nYes. The JSNA has a chapter.\n2. Strategy\nNo.\n3. Named lead\nYes.\n";
+        let letter =
+            "Dear Sir\n\n1. Needs assessment\nYes. The JSNA has a chapter.\n2. Strategy\nNo.\n3. Named lead\nYes.\n";
         let c = Classifier::builtin().classify(&Input { attachment_text: letter, ..note });
         assert_eq!(c.class, C::AnswerFull, "{c:?}");
     }

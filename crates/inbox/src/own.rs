@@ -147,8 +147,29 @@ fn is_abbreviation(word: &str) -> bool {
     (w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic()))
         || matches!(
             w.as_str(),
-            "s" | "ss" | "no" | "nos" | "e.g" | "i.e" | "etc" | "mr" | "mrs" | "ms" | "dr" | "st" | "tel" | "ref" | "sec"
-                | "para" | "vol" | "approx" | "incl" | "dept" | "reg" | "regs" | "cf" | "viz"
+            "s" | "ss"
+                | "no"
+                | "nos"
+                | "e.g"
+                | "i.e"
+                | "etc"
+                | "mr"
+                | "mrs"
+                | "ms"
+                | "dr"
+                | "st"
+                | "tel"
+                | "ref"
+                | "sec"
+                | "para"
+                | "vol"
+                | "approx"
+                | "incl"
+                | "dept"
+                | "reg"
+                | "regs"
+                | "cf"
+                | "viz"
         )
 }
 
@@ -384,10 +405,39 @@ you may complain to the Information Commissioner.\n";
         // Pieces that hit every branch: sentence ends, abbreviations, list markers, tabs,
         // markers, multi-byte characters, our request's words.
         const PIECES: &[&str] = &[
-            ". ", "? ", "! ", "\n", "\n\n", "\t", "s. ", "e.g. ", "1. ", "Q4 ", "a) ", "- ", "• ", "£", "’", "é", "😀",
-            "\r\n", "Yes", "No", "If you are unhappy ", "Information Commissioner", "intended recipient ",
-            "Has your organisation, alone or jointly with other organisations ", "please provide a copy of ",
-            "[our question]", "FOLDED_QUOTED_SECTION", "    ", "...", "?\n", "x", "word ", "section 12 ",
+            ". ",
+            "? ",
+            "! ",
+            "\n",
+            "\n\n",
+            "\t",
+            "s. ",
+            "e.g. ",
+            "1. ",
+            "Q4 ",
+            "a) ",
+            "- ",
+            "• ",
+            "£",
+            "’",
+            "é",
+            "😀",
+            "\r\n",
+            "Yes",
+            "No",
+            "If you are unhappy ",
+            "Information Commissioner",
+            "intended recipient ",
+            "Has your organisation, alone or jointly with other organisations ",
+            "please provide a copy of ",
+            "[our question]",
+            "FOLDED_QUOTED_SECTION",
+            "    ",
+            "...",
+            "?\n",
+            "x",
+            "word ",
+            "section 12 ",
         ];
         let echo = Echo::from_texts([REQUEST]);
         let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);

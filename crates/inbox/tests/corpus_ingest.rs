@@ -54,7 +54,12 @@ async fn the_whole_corpus_is_ingested_once_without_loss() {
     each_backend(|store| {
         let files = files.clone();
         async move {
-            let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits: Limits::default(), echo_texts: Vec::new() };
+            let ing = Ingestor {
+                store: &store,
+                classifier: Classifier::builtin(),
+                limits: Limits::default(),
+                echo_texts: Vec::new(),
+            };
             let mut ids = HashSet::new();
             let mut parse_errors = 0;
             for f in &files {

@@ -57,7 +57,12 @@ async fn a_large_import_stores_each_message_once_and_matches_every_reply() {
         let replies: Vec<foi_simulate::Reply> = sent.iter().flat_map(|s| sim.replies(s)).collect();
         assert!(replies.len() > 250, "{}", replies.len());
 
-        let ing = Ingestor { store: &store, classifier: Classifier::builtin(), limits: Limits::default(), echo_texts: Vec::new() };
+        let ing = Ingestor {
+            store: &store,
+            classifier: Classifier::builtin(),
+            limits: Limits::default(),
+            echo_texts: Vec::new(),
+        };
         // One reply imported first: held before the large import starts.
         let first = ing.ingest(&replies[0].raw, "first", None).await.unwrap();
         assert!(first.new);

@@ -69,7 +69,12 @@ async fn replies_without_the_token_match_by_what_identifies_their_body() {
         let answer = "Thank you for your request. The council does not hold this information.";
 
         // A council's own domain (a mailbox other than the one we wrote to) identifies it.
-        let o = ingest(&store, b.clone(), &mail("Info Gov <information.governance@kent.gov.uk>", "FOI 11", "a@kent.gov.uk", answer)).await;
+        let o = ingest(
+            &store,
+            b.clone(),
+            &mail("Info Gov <information.governance@kent.gov.uk>", "FOI 11", "a@kent.gov.uk", answer),
+        )
+        .await;
         let m = o.matched.unwrap();
         assert_eq!((m.reference.as_str(), m.method), (refs["E10000016"].as_str(), "sender_domain"));
         // The body's own FOI address identifies it even on a shared domain.
@@ -89,7 +94,8 @@ async fn replies_without_the_token_match_by_what_identifies_their_body() {
         assert_eq!((m.reference.as_str(), m.method), (refs["E10000012"].as_str(), "bare_token"));
 
         // A person assigns the NHSmail reply: its sender is learned for the ICB, in their name.
-        let unmatched = store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await.unwrap();
+        let unmatched =
+            store.incoming_messages(&MessageFilter { unmatched: true, ..Default::default() }).await.unwrap();
         let nhs = unmatched.iter().find(|m| m.from.as_deref() == Some("someone.else@nhs.net")).unwrap();
         let by = Actor::Person("analyst".into());
         let done = foi_inbox::triage::assign(&store, nhs.id, &refs["QHG"].to_uppercase(), day(2026, 10, 6), &by)
@@ -171,9 +177,8 @@ async fn reclassification_applies_new_rules_but_never_over_a_person() {
         assert_eq!(message(&store, b.id).await.class, "refusal");
         assert_eq!(store.request(&refs["E10000012"]).await.unwrap().state, RequestState::Refused);
         // Again: nothing left to change.
-        let again = foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), None, day(2026, 10, 7))
-            .await
-            .unwrap();
+        let again =
+            foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), None, day(2026, 10, 7)).await.unwrap();
         assert!(again.changed.is_empty(), "{:?}", again.changed);
     })
     .await;
