@@ -695,7 +695,7 @@ static_re!(
 );
 static_re!(
     table_answer_re,
-    r"(?i)^[^|\t]{1,80}[|\t][ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
+    r"(?i)^(?:[^|\t\n]{0,80}[|\t]){1,12}[ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
 );
 static_re!(
     withholds_re,
@@ -716,6 +716,7 @@ fn says_something(line: &str) -> bool {
 }
 
 static_re!(list_number_re, r"^\d{1,2}[.)]$");
+static_re!(answer_heading_re, r"(?i)^(?:response|decision|answer|reply|our response|outcome|information provided)[ \t]*[:.]?$");
 static_re!(
     bare_answer_re,
     r"(?i)^(?:yes|no|nil|none|n/?a|not held|not applicable|£\s?[\d,]+(?:\.\d+)?|\d[\d,]*(?:\.\d+)?)\.?$"
@@ -757,8 +758,9 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             first.get_or_insert_with(|| l.to_string());
             after_question = false;
         } else {
-            // "1. Needs assessment" (a question's short title) is followed by its answer.
-            after_question = numbered_heading_re().is_match(l);
+            // "1. Needs assessment" (a question's short title), or a disclosure log's
+            // "Response" heading, is followed by its answer.
+            after_question = numbered_heading_re().is_match(l) || answer_heading_re().is_match(l);
         }
     }
     let total = count + if bare >= 2 { bare } else { 0 };

@@ -137,7 +137,7 @@ fn fold_sentences(text: &str, marker: &str, fold: impl Fn(&str) -> bool) -> Stri
 
 static_re!(
     line_start_re,
-    r"(?i)^[ \t]*(?:(?:q(?:uestion)?|request|item|part)[ \t]*\d{1,2}|\d{1,2}[.):]|\d{1,2}\t|\(?[a-h]\)|[a-h]\.[ \t]|[-*•·>]|yes\b|no\b|nil\b|none\b|n/?a\b|not held\b|£|\d[\d,.]*[ \t]*$|answer|response|reply)"
+    r"(?i)^[ \t]*(?:(?:q(?:uestion)?|request|item|part)[ \t]*\d{1,2}|\d{1,2}[.):]|\d{1,2}\t|\(?[a-h]\)|[a-h]\.[ \t]|[-*•·>]|yes\b|no\b|nil\b|none\b|n/?a\b|not held\b|£|\d[\d,.]*[ \t]*$|(?:answer|response|reply)[ \t]*\d{0,2}[ \t]*[:\-–])"
 );
 
 /// Whether a word before a full stop is an abbreviation ("s.", "e.g.", "No."), not the end
@@ -201,7 +201,7 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             let runs_on = line.len() >= 40
                 && !blank_next
                 && !line.ends_with([':', '?', ';', '.', '!'])
-                && !line.contains('\t')
+                && !line.contains(['\t', '|'])
                 && !line_start_re().is_match(next)
                 && !crate::own::is_marker(next);
             if !runs_on {
