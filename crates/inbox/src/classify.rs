@@ -697,9 +697,11 @@ static_re!(
     table_answer_re,
     r"(?i)^(?:[^|\t\n]{0,80}[|\t]){1,12}[ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
 );
+// A line that is no answer, wherever it stands: it withholds (an exemption, the cost limit,
+// not held, unable to) or speaks of the request's handling.
 static_re!(
     withholds_re,
-    r"(?i)\b(?:exceed|exempt|refus|withh|cost limit|appropriate limit|section \d|s\.\s?\d|(?:do|does|did) not hold|not held|unable to|cannot|can ?not|clarif|not (?:prepared|able|obliged) to)"
+    r"(?i)\b(?:exceed|exempt|refus|withh|cost limit|appropriate limit|section \d|s\.\s?\d|(?:do|does|did) not hold|not held|unable to|cannot|can ?not|clarif|not (?:prepared|able|obliged) to|being (?:handled|dealt with|considered|processed)|thank you)"
 );
 static_re!(
     reference_line_re,
@@ -716,6 +718,11 @@ fn says_something(line: &str) -> bool {
 }
 
 static_re!(list_number_re, r"^\d{1,2}[.)]$");
+static_re!(numbered_prefix_re, r"(?i)^(?:q(?:uestion)?\s*)?\d{1,2}\s*[.):\-–]\s+");
+static_re!(
+    asking_re,
+    r"(?i)^\s*(?:how|what|which|whether|does|do|did|is|are|was|were|has|have|can|could|would|will|please|when|where|who|why|if|provide|list|confirm|state|give|name|details? of)\b"
+);
 static_re!(answer_heading_re, r"(?i)^(?:response|decision|answer|reply|our response|outcome|information provided)[ \t]*[:.]?$");
 static_re!(
     bare_answer_re,
@@ -730,6 +737,7 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
     let mut bare = 0;
     let mut first = None;
     let mut after_question = false;
+    let mut after_heading = false;
     for line in text.lines().take(5000) {
         let l = line.trim();
         if l.is_empty() {
@@ -744,15 +752,35 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             continue;
         }
         let bare_line = l.trim_start_matches(['-', '–', '*', '•', ' ', '\t']);
+        if answer_heading_re().is_match(bare_line) {
+            after_heading = true;
+            after_question = true;
+            continue;
+        }
+        let numbered_statement = numbered_prefix_re()
+            .find(bare_line)
+            .map(|m| &bare_line[m.end()..])
+            .is_some_and(|rest| {
+                says_something(rest)
+                    && !rest.trim_end().ends_with('?')
+                    && !asking_re().is_match(rest)
+                    && !["http", "www.", "mailto:", "@"].iter().any(|link| rest.contains(link))
+            });
         let answer = !withholds_re().is_match(bare_line)
             && (numbered_answer_re().is_match(l)
                 || labelled_answer_re().is_match(l)
                 || table_answer_re().is_match(l)
+                || numbered_statement
                 || (after_question && (answer_start_re().is_match(bare_line) || says_something(bare_line))));
+        if answer && after_heading {
+            // An answer under an explicit "Response" heading counts as two: the heading says it.
+            count += 1;
+        }
         if answer {
             count += 1;
             first.get_or_insert_with(|| l.to_string());
             after_question = false;
+            after_heading = false;
         } else if bare_answer_re().is_match(bare_line) && !list_number_re().is_match(bare_line) {
             bare += 1;
             first.get_or_insert_with(|| l.to_string());
@@ -760,7 +788,8 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
         } else {
             // "1. Needs assessment" (a question's short title), or a disclosure log's
             // "Response" heading, is followed by its answer.
-            after_question = numbered_heading_re().is_match(l) || answer_heading_re().is_match(l);
+            after_heading = false;
+            after_question = numbered_heading_re().is_match(l);
         }
     }
     let total = count + if bare >= 2 { bare } else { 0 };
