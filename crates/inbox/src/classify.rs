@@ -738,6 +738,7 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
     let mut first = None;
     let mut after_question = false;
     let mut after_heading = false;
+    let mut withheld = 0;
     for line in text.lines().take(5000) {
         let l = line.trim();
         if l.is_empty() {
@@ -766,6 +767,10 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
                     && !asking_re().is_match(rest)
                     && !["http", "www.", "mailto:", "@"].iter().any(|link| rest.contains(link))
             });
+        if withholds_re().is_match(bare_line) && (numbered_prefix_re().is_match(bare_line) || after_question) {
+            // An outcome laid out per question too: the answers beside it are a layout.
+            withheld += 1;
+        }
         let answer = !withholds_re().is_match(bare_line)
             && (numbered_answer_re().is_match(l)
                 || labelled_answer_re().is_match(l)
@@ -792,7 +797,10 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             after_question = numbered_heading_re().is_match(l);
         }
     }
-    let total = count + if bare >= 2 { bare } else { 0 };
+    let mut total = count + if bare >= 2 { bare } else { 0 };
+    if total == 1 && withheld >= 1 {
+        total = 2;
+    }
     (total >= 2).then(|| (total, first.unwrap_or_default()))
 }
 
