@@ -73,6 +73,24 @@ pub struct Input<'a> {
     pub echo: Option<&'a Echo>,
 }
 
+impl<'a> Input<'a> {
+    /// What the classifier reads of a parsed message, its attachments' text and how many it
+    /// has, with what foi sent (`echo`) to set aside.
+    pub fn of(p: &'a crate::parse::Parsed, attachment_text: &'a str, attachments: usize, echo: &'a Echo) -> Input<'a> {
+        Input {
+            subject: &p.subject,
+            from: p.from.as_deref().unwrap_or(""),
+            headers: &p.headers,
+            content_type: &p.content_type,
+            text: &p.text,
+            attachment_text,
+            delivery_status: p.delivery_status.as_deref(),
+            attachments,
+            echo: Some(echo),
+        }
+    }
+}
+
 /// A bounce: whether the sending server gave up, and the address that failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bounce {
@@ -723,7 +741,10 @@ static_re!(
     asking_re,
     r"(?i)^\s*(?:how|what|which|whether|does|do|did|is|are|was|were|has|have|can|could|would|will|please|when|where|who|why|if|provide|list|confirm|state|give|name|details? of)\b"
 );
-static_re!(answer_heading_re, r"(?i)^(?:response|decision|answer|reply|our response|outcome|information provided)[ \t]*[:.]?$");
+static_re!(
+    answer_heading_re,
+    r"(?i)^(?:response|decision|answer|reply|our response|outcome|information provided)[ \t]*[:.]?$"
+);
 static_re!(
     bare_answer_re,
     r"(?i)^(?:yes|no|nil|none|n/?a|not held|not applicable|£\s?[\d,]+(?:\.\d+)?|\d[\d,]*(?:\.\d+)?)\.?$"
@@ -758,10 +779,8 @@ fn answer_layout(text: &str) -> Option<(usize, String)> {
             after_question = true;
             continue;
         }
-        let numbered_statement = numbered_prefix_re()
-            .find(bare_line)
-            .map(|m| &bare_line[m.end()..])
-            .is_some_and(|rest| {
+        let numbered_statement =
+            numbered_prefix_re().find(bare_line).map(|m| &bare_line[m.end()..]).is_some_and(|rest| {
                 says_something(rest)
                     && !rest.trim_end().ends_with('?')
                     && !asking_re().is_match(rest)

@@ -96,17 +96,7 @@ async fn examine_parsed(p: parse::Parsed, classifier: &Classifier, echo: &Echo, 
             text: e.text().map(str::to_string),
         });
     }
-    let classification = classifier.classify(&Input {
-        subject: &p.subject,
-        from: p.from.as_deref().unwrap_or(""),
-        headers: &p.headers,
-        content_type: &p.content_type,
-        text: &p.text,
-        attachment_text: &attachment_text,
-        delivery_status: p.delivery_status.as_deref(),
-        attachments: p.attachments.len(),
-        echo: Some(echo),
-    });
+    let classification = classifier.classify(&Input::of(&p, &attachment_text, p.attachments.len(), echo));
     Examined { parsed: p, attachments, classification }
 }
 

@@ -63,17 +63,7 @@ pub async fn reclassify(
         let (_, attachments) = store.message_texts(m.id).await?;
         let attachment_text: String =
             attachments.iter().filter_map(|(_, t)| t.as_deref()).flat_map(|t| [t, "\n"]).collect();
-        let c = classifier.classify(&Input {
-            subject: &p.subject,
-            from: p.from.as_deref().unwrap_or(""),
-            headers: &p.headers,
-            content_type: &p.content_type,
-            text: &p.text,
-            attachment_text: &attachment_text,
-            delivery_status: p.delivery_status.as_deref(),
-            attachments: attachments.len(),
-            echo: Some(&echo),
-        });
+        let c = classifier.classify(&Input::of(&p, &attachment_text, attachments.len(), &echo));
         let class = c.class.name().to_string();
         let same = class == m.class
             && m.class_confidence.is_some_and(|x| (x - c.confidence).abs() < 0.005)
