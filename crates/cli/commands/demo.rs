@@ -40,7 +40,9 @@ pub struct DemoArgs {
     bind: std::net::SocketAddr,
 }
 
-fn project_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// foi's project folder (its `data/` and `templates/`): `given`, else the current folder when
+/// it has them, else the folder foi was built from.
+pub(crate) fn project_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let has_data = |p: &Path| p.join("data/icbs.csv").is_file() && p.join("templates").is_dir();
     if let Some(p) = given {
         anyhow::ensure!(has_data(&p), "{} has no data/icbs.csv and templates/: give foi's project folder", p.display());
@@ -48,9 +50,10 @@ fn project_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
     let here = std::env::current_dir().context("the current folder")?;
     let built = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [here, built].into_iter().find(|p| has_data(p)).context(
-        "cannot find foi's data/ and templates/: run the demo from foi's project folder or give it with --root",
-    )
+    [here, built]
+        .into_iter()
+        .find(|p| has_data(p))
+        .context("cannot find foi's data/ and templates/: run from foi's project folder or give it with --root")
 }
 
 /// The top left of the commissioning table: the first `rows` bodies and the share rows, with

@@ -66,6 +66,11 @@ pub enum InboxCmd {
         /// List every reply, not only those read differently from their labels.
         #[arg(long)]
         all: bool,
+        /// foi's project folder, whose body lists, templates and codebook the labelled set is
+        /// read against (default: the current folder when it has them, else the folder foi
+        /// was built from).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Fail (exit code 1) when class agreement is below this percentage.
         #[arg(long, value_name = "PERCENT")]
         min_agreement: Option<f64>,
@@ -170,6 +175,35 @@ fn report(outcomes: &[Outcome], failures: &[(String, String)], json: bool) -> an
     Ok(())
 }
 
+/// `foi inbox evaluate LABELS...`: the labelled set read in a scratch database.
+async fn evaluate_labels(
+    root: &std::path::Path,
+    classifier: std::sync::Arc<foi_inbox::classify::Classifier>,
+    labels: &[PathBuf],
+    all: bool,
+    min_agreement: Option<f64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut set = Vec::new();
+    for l in labels {
+        set.extend(foi_evaluate::labels::read(l)?);
+    }
+    let setup = foi_evaluate::run::Setup::shipped(root, classifier);
+    let report = foi_evaluate::run::labelled(&set, &setup).await?;
+    if json {
+        print_json(&report)?;
+    } else {
+        print!("{}", report.text(all));
+    }
+    if let Some(min) = min_agreement
+        && report.agreement.percent() < min
+    {
+        eprintln!("class agreement {:.1}% is below {min}%", report.agreement.percent());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The IMAP account and the folders to read.
 fn imap_account(ctx: &Context) -> anyhow::Result<(foi_imap::ImapSettings, Vec<String>)> {
     let (settings, server) = ctx.imap_settings()?.context("no IMAP server: add an [imap] section to foi.toml")?;
@@ -179,7 +213,6 @@ fn imap_account(ctx: &Context) -> anyhow::Result<(foi_imap::ImapSettings, Vec<St
 
 impl InboxCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        let store = ctx.store().await?;
         let rules = match &self {
             InboxCmd::Import { rules, .. }
             | InboxCmd::Sync { rules, .. }
@@ -187,6 +220,13 @@ impl InboxCmd {
             | InboxCmd::Evaluate { rules, .. } => rules.as_deref(),
         };
         let classifier = ctx.classifier(rules)?;
+        // A labelled set is evaluated in a scratch database: the configured one is not opened
+        // (nor created).
+        if let InboxCmd::Evaluate { labels, corrections: false, root, all, min_agreement, json, .. } = self {
+            let root = crate::commands::demo::project_root(root)?;
+            return evaluate_labels(&root, classifier, &labels, all, min_agreement, json).await;
+        }
+        let store = ctx.store().await?;
         let ing = Ingestor {
             store: &store,
             classifier: classifier.clone(),
@@ -194,39 +234,13 @@ impl InboxCmd {
             echo_texts: Vec::new(),
         };
         match self {
-            InboxCmd::Evaluate { labels, corrections: true, round, json, .. } => {
-                let _ = labels;
+            // With --corrections (a labelled set returned above).
+            InboxCmd::Evaluate { round, json, .. } => {
                 let c = foi_evaluate::run::corrections(&store, round.as_deref()).await?;
                 if json {
                     print_json(&c)?;
                 } else {
                     print!("{}", c.text());
-                }
-            }
-            InboxCmd::Evaluate { labels, all, min_agreement, json, .. } => {
-                let mut set = Vec::new();
-                for l in &labels {
-                    set.extend(foi_evaluate::labels::read(l)?);
-                }
-                let codebook = ctx.codebooks_dir().join("childrens-palliative-care.toml");
-                let setup = foi_evaluate::run::Setup {
-                    data_dir: PathBuf::from("data"),
-                    templates: ctx.templates_dir().join("childrens-palliative-care"),
-                    codebook,
-                    classifier: classifier.clone(),
-                    suggester: None,
-                };
-                let report = foi_evaluate::run::labelled(&set, &setup).await?;
-                if json {
-                    print_json(&report)?;
-                } else {
-                    print!("{}", report.text(all));
-                }
-                if let Some(min) = min_agreement
-                    && report.agreement.percent() < min
-                {
-                    eprintln!("class agreement {:.1}% is below {min}%", report.agreement.percent());
-                    return Ok(ExitCode::FAILURE);
                 }
             }
             InboxCmd::Reclassify { round, json, .. } => {
