@@ -697,7 +697,7 @@ fn asks_us(text: &str) -> bool {
 
 static_re!(
     numbered_answer_re,
-    r"(?i)^(?:(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?|\(?[a-m][.)])\s*(?:[^\n?]{1,60}?\s?[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b|\d[\d,]*(?:\.\d+)?\s*(?:$|[.;,(]))"
+    r"(?i)^(?:(?:q(?:uestion)?\s*)?\d{1,2}(?:\s*(?:and|&|to|-|–)\s*\d{1,2})?\s*[.):\-–]?|\(?[a-m][.)])\s*(?:[^\n?]+?\s?[-–:]\s*)?(?:(?:answer|response|reply|a)\s*[:\-–.]?\s*)?(?:yes\b|no\b|nil\b|none\b|n/?a\b|not applicable\b|not held\b|in development\b|£\s?\d|0\b|\d[\d,]*(?:\.\d+)?\s*(?:$|[.;,(]))"
 );
 static_re!(
     numbered_heading_re,
@@ -713,7 +713,7 @@ static_re!(
 );
 static_re!(
     table_answer_re,
-    r"(?i)^(?:[^|\t\n]{0,80}[|\t]){1,12}[ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
+    r"(?i)^[^\n]*[|\t][ \t]*(?:yes|no|nil|none|n/?a|not held|£?\s?\d[\d,]*(?:\.\d+)?%?)[ \t.]*(?:[|\t][ \t]*)?$"
 );
 // A line that is no answer, wherever it stands: it withholds (an exemption, the cost limit,
 // not held, unable to) or speaks of the request's handling.

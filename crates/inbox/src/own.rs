@@ -250,7 +250,7 @@ fn strip_numbering(s: &str) -> &str {
 
 static_re!(
     rights_re,
-    r"(?i)\b(?:if|should) you (?:are|were|remain|feel|be)? ?(?:unhappy|dissatisfied|not (?:happy|satisfied)|wish to (?:complain|request|ask|appeal|make a complaint)|want to (?:complain|request|ask)|disagree)\b|\byou (?:have|may have|also have) (?:the|a) right to (?:request|ask|complain|apply|appeal|seek)\b|\bright to (?:request|ask for|seek) an? (?:internal )?review\b|\binformation commissioner\b|\bico\.org\.uk\b|\bthe ICO\b|\bICO\b[^.]{0,60}\b(?:complain|expect|review|contact|address|website)|\bwycliffe house\b|\bwater lane,? wilmslow\b|\bsection 50 of the\b|\bwithin (?:40|forty) (?:working|calendar)? ?days\b[^.]{0,80}\breview\b|\bcomplaints? procedure\b"
+    r"(?i)\b(?:if|should) you (?:are|were|remain|feel|be)? ?(?:unhappy|dissatisfied|not (?:happy|satisfied)|wish to (?:complain|request|ask|appeal|make a complaint)|want to (?:complain|request|ask)|disagree)\b|\byou (?:have|may have|also have) (?:the|a) right to (?:request|ask|complain|apply|appeal|seek)\b|\bright to (?:request|ask for|seek) an? (?:internal )?review\b|\binformation commissioner\b|\bico\.org\.uk\b|\bthe ICO\b|\bICO\b[^.]*\b(?:complain|expect|review|contact|address|website)|\bwycliffe house\b|\bwater lane,? wilmslow\b|\bsection 50 of the\b|\bwithin (?:40|forty) (?:working|calendar)? ?days\b[^.]*\breview\b|\bcomplaints? procedure\b"
 );
 static_re!(
     outcome_re,
@@ -258,15 +258,15 @@ static_re!(
 );
 static_re!(
     reuse_re,
-    r"(?i)\bcopyright\b|\bre-?use (?:of )?(?:public sector )?information\b|\bre-?use the information\b|\bopen government licen[cs]e\b|\bthe re-use of public sector information regulations\b|\bprivacy (?:notice|policy|statement)\b|\bhow we (?:use|handle|process) your (?:personal )?(?:data|information)\b|\bdata protection (?:act|legislation)\b[^.]{0,80}\b(?:your personal|privacy)\b"
+    r"(?i)\bcopyright\b|\bre-?use (?:of )?(?:public sector )?information\b|\bre-?use the information\b|\bopen government licen[cs]e\b|\bthe re-use of public sector information regulations\b|\bprivacy (?:notice|policy|statement)\b|\bhow we (?:use|handle|process) your (?:personal )?(?:data|information)\b|\bdata protection (?:act|legislation)\b[^.]*\b(?:your personal|privacy)\b"
 );
 static_re!(
     disclaimer_re,
-    r"(?i)\bintended recipient\b|\b(?:is|are|may be) (?:strictly )?confidential and (?:may be )?(?:legally )?privileged\b|\b(?:scanned|checked) for (?:all )?(?:known )?viruses\b|\bvirus[- ]?(?:free|checked|scan)\b|\be-?mails? (?:sent (?:to|from) [^.]{0,40})?(?:may|will) be (?:monitored|recorded|intercepted)\b|\bthis (?:e-?mail|message) (?:and any (?:files|attachments)[^.]{0,40})?(?:is|are|may be|contains?) (?:confidential|private|intended)\b|\bnhsmail is\b|\bsecure email service\b"
+    r"(?i)\bintended recipient\b|\b(?:is|are|may be) (?:strictly )?confidential and (?:may be )?(?:legally )?privileged\b|\b(?:scanned|checked) for (?:all )?(?:known )?viruses\b|\bvirus[- ]?(?:free|checked|scan)\b|\be-?mails? (?:sent (?:to|from) [^.]*)?(?:may|will) be (?:monitored|recorded|intercepted)\b|\bthis (?:e-?mail|message) (?:and any (?:files|attachments)[^.]*)?(?:is|are|may be|contains?) (?:confidential|private|intended)\b|\bnhsmail is\b|\bsecure email service\b"
 );
 static_re!(
     explainer_re,
-    r"(?i)\bexemptions? (?:which|that) may (?:apply|prevent)\b|\bif any (?:of the )?exemptions? (?:categories )?appl(?:y|ies)\b|\bwe will (?:assess|consider|decide) whether (?:any )?(?:exemptions?|the information)\b|\bthere may be a fee\b|\bfee (?:may be|must be) (?:payable|paid)\b|\bwe will (?:let you know|contact you|inform you|tell you) if\b[^.]{0,120}\b(?:exempt|exemptions?|fee|cost limit|section 12|appropriate limit)\b|\bif (?:we|the council|the icb|the board|the trust) (?:estimate|consider|find|decide|believe)s?\b[^.]{0,160}\b(?:exceed|exempt)"
+    r"(?i)\bexemptions? (?:which|that) may (?:apply|prevent)\b|\bif any (?:of the )?exemptions? (?:categories )?appl(?:y|ies)\b|\bwe will (?:assess|consider|decide) whether (?:any )?(?:exemptions?|the information)\b|\bthere may be a fee\b|\bfee (?:may be|must be) (?:payable|paid)\b|\bwe will (?:let you know|contact you|inform you|tell you) if\b[^.]*\b(?:exempt|exemptions?|fee|cost limit|section 12|appropriate limit)\b|\bif (?:we|the council|the icb|the board|the trust) (?:estimate|consider|find|decide|believe)s?\b[^.]*\b(?:exceed|exempt)"
 );
 
 /// `text` with boilerplate sentences (review rights, the ICO, re-use and copyright, privacy
