@@ -264,3 +264,85 @@ fn rounds_years_apart_are_compared_through_the_succession_records() {
     let err = foi(dir.path(), Some(&db), &["report", "compare", "--round", "cpc2017"]).fails().stderr;
     assert!(err.contains("no round before cpc2017"), "{err}");
 }
+
+/// The shipped registry across two reorganisations: a round of 2017 to five CCGs, a round of
+/// 2025 to the 42 boards of July 2022 and a round of 2026 to the 36 boards of April 2026.
+/// `report compare` follows CCG 2017 -> ICB 2022 -> ICB 2026 and marks the boards of 2022
+/// that were split between several boards of 2026 (no shares are recorded for the split).
+#[test]
+fn a_2022_structure_round_is_compared_with_the_boards_of_2026() {
+    let dir = workspace(None);
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let run = |args: &[&str]| foi(dir.path(), Some(&db), args).ok();
+    for list in ["icbs.csv", "ccgs_2017.csv"] {
+        run(&["bodies", "import", &crate::util::data(list)]);
+    }
+    for list in ["ccg2017_to_icb2022.csv", "ccg_mergers_2017_2021.csv", "icb2022_successors_2026.csv"] {
+        run(&["bodies", "import-succession", &crate::util::data(list)]);
+    }
+    // Example addresses for every board and the five CCGs: an address-only file.
+    let boards = foi(dir.path(), Some(&db), &["bodies", "list", "--kind", "icb", "--format", "json"]).ok().json();
+    let mut csv = String::from("code,foi_email\n");
+    for b in boards.as_array().unwrap() {
+        let code = b["code"].as_str().unwrap();
+        csv.push_str(&format!("{code},foi@{}.bodies.example\n", code.to_ascii_lowercase()));
+    }
+    let ccgs = ["06L", "06T", "07K", "10C", "10G"];
+    for c in ccgs {
+        csv.push_str(&format!("{c},foi@{}.bodies.example\n", c.to_ascii_lowercase()));
+    }
+    let file = dir.path().join("addresses.csv");
+    std::fs::write(&file, csv).unwrap();
+    run(&["bodies", "import", file.to_str().unwrap()]);
+    let rounds = [("cpc2017", "2017-09-11"), ("cpc2025", "2025-09-01"), ("cpc2026", "2026-09-01")];
+    for (slug, on) in rounds {
+        run(&["round", "new", slug, "--name", slug, "--launch", on]);
+        if slug == "cpc2017" {
+            run(&["round", "add-bodies", slug, "--code", &ccgs.join(",")]);
+        } else {
+            run(&["round", "add-bodies", slug, "--kind", "icb"]);
+        }
+        run(&["--today", on, "send", "--round", slug, "--no-pacing"]);
+    }
+    let count = |slug: &str| {
+        foi(dir.path(), Some(&db), &["round", "status", slug, "--format", "json"]).ok().json().as_array().unwrap().len()
+    };
+    assert_eq!((count("cpc2017"), count("cpc2025"), count("cpc2026")), (5, 42, 36));
+    let compare = |with: &str| {
+        run(&["report", "compare", "--round", "cpc2026", "--with", with, "--as-of", "2026-11-01", "--format", "csv"])
+            .stdout
+    };
+    let ccn = "Community children's nursing";
+    let row = |out: &str, body: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{body},")) && l.contains(&format!(",{ccn},")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let out = compare("cpc2025");
+    // Essex took all of Mid and South Essex and parts of two boards.
+    assert!(row(&out, "D7T5G").ends_with(",\"QH8, QJG (part), QM7 (part)\",\"3 predecessors, 2 in part\""), "{out}");
+    // Norfolk and Suffolk: all of Norfolk and Waveney, part of Suffolk and North East Essex.
+    assert!(row(&out, "T6Y0W").ends_with(",\"QJG (part), QMM\",\"2 predecessors, 1 in part\""), "{out}");
+    // Hampshire and the Isle of Wight, an existing board, took in part of Frimley.
+    assert!(row(&out, "QRL").ends_with(",\"QNQ (part), QRL\",\"2 predecessors, 1 in part\""), "{out}");
+    // Surrey and Sussex: Sussex and Surrey Heartlands whole, part of Frimley.
+    assert!(row(&out, "S9B9J").ends_with(",\"QNQ (part), QNX, QXU\",\"3 predecessors, 1 in part\""), "{out}");
+    // North West and North Central London: two whole boards.
+    assert!(row(&out, "Z9B2Z").ends_with(",\"QMJ, QRV\",2 whole predecessors"), "{out}");
+    // A board that did not change is its own predecessor.
+    assert!(row(&out, "QHM").ends_with(",QHM,the same body"), "{out}");
+    // Against 2017: the chain runs through the boards of 2022. The records say which boards
+    // of 2022 were split, not which CCG areas went where, so each CCG of a split board is a
+    // part of unknown size of every board that took a share.
+    let out = compare("cpc2017");
+    let suffolk = ",\"06L (part), 06T (part), 07K (part)\",\"3 predecessors, 3 in part\"";
+    assert!(row(&out, "D7T5G").ends_with(suffolk), "{out}");
+    assert!(row(&out, "T6Y0W").ends_with(suffolk), "{out}");
+    let frimley = ",\"10C (part), 10G (part)\",\"2 predecessors, 2 in part\"";
+    for board in ["QRL", "S0E4D", "S9B9J"] {
+        assert!(row(&out, board).ends_with(frimley), "{board}: {out}");
+    }
+    // Boards none of the five CCGs lay behind.
+    assert!(row(&out, "QHM").ends_with(",,no predecessor in the earlier round"), "{out}");
+}

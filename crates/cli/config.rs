@@ -14,6 +14,9 @@ use serde::Deserialize;
 /// The rules file read when none is configured, if it exists in the current folder.
 pub const DEFAULT_RULES: &str = "data/inbox-rules.toml";
 
+/// The bank holiday file read when none is configured, if it exists in the current folder.
+pub const DEFAULT_HOLIDAYS: &str = "data/uk_bank_holidays.csv";
+
 /// `foi.toml` as written by a person.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +32,10 @@ pub struct File {
     /// The inbox's classification rules (default `data/inbox-rules.toml` when that file
     /// exists, else the copy built into foi).
     pub inbox_rules: Option<PathBuf>,
+    /// The UK bank holidays (`date,division,title`; default `data/uk_bank_holidays.csv`
+    /// when that file exists, else the copy built into foi). Point it at an updated copy of
+    /// the GOV.UK list when one is published.
+    pub holidays_file: Option<PathBuf>,
     #[serde(default)]
     pub sender: Sender,
     pub smtp: Option<Server>,
@@ -147,6 +154,35 @@ impl Context {
         match path {
             Some(p) => Ok(Arc::new(Classifier::from_file(&p)?)),
             None => Ok(Classifier::builtin()),
+        }
+    }
+
+    /// The bank holiday file in use: `holidays_file` in `foi.toml`, else
+    /// `data/uk_bank_holidays.csv` if it exists here, else None (the copy built into foi).
+    pub fn holidays_path(&self) -> Option<PathBuf> {
+        match &self.file.holidays_file {
+            Some(p) => Some(p.clone()),
+            None => Some(PathBuf::from(DEFAULT_HOLIDAYS)).filter(|p| p.is_file()),
+        }
+    }
+
+    /// Reads the bank holiday file and makes it the calendar of this process. A file with a
+    /// mistake is an error naming the file and its line.
+    pub fn install_calendar(&self) -> anyhow::Result<()> {
+        let Some(path) = self.holidays_path() else { return Ok(()) };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let cal = foi_core::Calendar::from_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        foi_core::Calendar::install(cal);
+        Ok(())
+    }
+
+    /// Where the bank holidays come from, for `foi config show`.
+    pub fn holidays_source(&self) -> String {
+        let (first, last) = foi_core::Calendar::uk().data_covers();
+        match (&self.file.holidays_file, self.holidays_path()) {
+            (Some(p), _) => format!("{} (configuration file; {first} to {last})", p.display()),
+            (None, Some(_)) => format!("{DEFAULT_HOLIDAYS} (default; {first} to {last})"),
+            (None, None) => format!("built in ({first} to {last}; no {DEFAULT_HOLIDAYS} here)"),
         }
     }
 

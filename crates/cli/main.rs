@@ -105,6 +105,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = config::Context::load(&cli.config, cli.database)?;
+    ctx.install_calendar()?;
     let today = cli.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let user = cli.user.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "officer".into());
     let actor = foi_core::Actor::Person(user);
@@ -116,7 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Request(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Send(args) => commands::send::send(&ctx, args, today, &actor).await,
         Command::Chase(args) => commands::send::chase(&ctx, args, today, &actor).await,
-        Command::Bodies(cmd) => cmd.run(&ctx).await,
+        Command::Bodies(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Calendar(cmd) => cmd.run(),
         Command::Config(cmd) => cmd.run(&ctx),
         Command::Tag(args) => args.run(&ctx, &actor).await,

@@ -11,6 +11,7 @@ mod m20261123_000003_coded;
 mod m20261123_000004_sessions;
 mod m20261123_000005_round_revision;
 mod m20261205_000006_review;
+mod m20261205_000007_body_sources;
 
 pub use m20261123_000003_coded::recode_sql;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_sessions::Migration),
             Box::new(m20261123_000005_round_revision::Migration),
             Box::new(m20261205_000006_review::Migration),
+            Box::new(m20261205_000007_body_sources::Migration),
         ]
     }
 }

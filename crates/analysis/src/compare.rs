@@ -31,7 +31,26 @@ pub struct Side<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predecessor {
     pub code: String,
-    pub share: f64,
+    /// None when the predecessor was split between several bodies and the records give no
+    /// share for the split (the 2026 board mergers: Suffolk and North East Essex went to
+    /// Essex and to Norfolk and Suffolk): a part of unknown size.
+    pub share: Option<f64>,
+}
+
+impl Predecessor {
+    /// Whether the later body took over only part of this predecessor.
+    pub fn is_partial(&self) -> bool {
+        self.share.is_none_or(|s| s < 0.9995)
+    }
+
+    /// How the predecessor is listed: its code, with its share when partial.
+    fn listed(&self) -> String {
+        match self.share {
+            Some(s) if s >= 0.9995 => self.code.clone(),
+            Some(s) => format!("{} ({:.0}%)", self.code, s * 100.0),
+            None => format!("{} (part)", self.code),
+        }
+    }
 }
 
 /// For each body code of `later`, the bodies of `earlier` whose area it took over, by
@@ -42,33 +61,40 @@ pub fn predecessors(
     later: &HashSet<&str>,
     successions: &[Succession],
 ) -> BTreeMap<String, Vec<Predecessor>> {
-    let mut next: HashMap<&str, Vec<(&str, f64)>> = HashMap::new();
+    let mut next: HashMap<&str, Vec<(&str, Option<f64>)>> = HashMap::new();
     let mut seen_pairs = HashSet::new();
     for s in successions {
         if seen_pairs.insert((s.predecessor_code.as_str(), s.successor_code.as_str())) {
-            next.entry(&s.predecessor_code).or_default().push((&s.successor_code, s.share.unwrap_or(1.0)));
+            next.entry(&s.predecessor_code).or_default().push((&s.successor_code, s.share));
         }
     }
+    // A record without a share is a whole succession when it is the predecessor's only
+    // one, and a part of unknown size when the predecessor went to several bodies.
+    let step = |from: &str, given: Option<f64>| -> Option<f64> {
+        given.or_else(|| (next.get(from).map_or(0, Vec::len) <= 1).then_some(1.0))
+    };
     let mut out: BTreeMap<String, Vec<Predecessor>> = BTreeMap::new();
     for &e in earlier {
         // Depth-first along the chains, at most 8 steps (succession records have no cycles,
         // but a bad import must not hang the report).
-        let mut stack = vec![(e, 1.0, 0)];
-        let mut reached: BTreeMap<&str, f64> = BTreeMap::new();
+        let mut stack = vec![(e, Some(1.0), 0)];
+        let mut reached: BTreeMap<&str, Option<f64>> = BTreeMap::new();
         while let Some((code, share, depth)) = stack.pop() {
             if later.contains(code) {
-                *reached.entry(code).or_default() += share;
+                reached.entry(code).and_modify(|r| *r = r.zip(share).map(|(a, b)| a + b)).or_insert(share);
                 continue;
             }
             if depth >= 8 {
                 continue;
             }
             for &(succ, s) in next.get(code).map(Vec::as_slice).unwrap_or_default() {
-                stack.push((succ, share * s, depth + 1));
+                stack.push((succ, share.zip(step(code, s)).map(|(a, b)| a * b), depth + 1));
             }
         }
         for (l, share) in reached {
-            out.entry(l.to_string()).or_default().push(Predecessor { code: e.to_string(), share: share.min(1.0) });
+            out.entry(l.to_string())
+                .or_default()
+                .push(Predecessor { code: e.to_string(), share: share.map(|s| s.min(1.0)) });
         }
     }
     for list in out.values_mut() {
@@ -88,6 +114,8 @@ struct Then {
     /// Sums of shares: all, answering yes.
     weight: f64,
     weight_yes: f64,
+    /// A predecessor asked was split without a recorded share: no weighting is possible.
+    weight_unknown: bool,
     /// The answers shown, when there is one predecessor.
     only: Option<String>,
 }
@@ -153,15 +181,13 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession]) -> Result
         }
         let body = &f.request.body;
         let mine = preds.get(&body.code).map(Vec::as_slice).unwrap_or_default();
-        let listed: Vec<String> = mine
-            .iter()
-            .map(|p| if p.share >= 0.9995 { p.code.clone() } else { format!("{} ({:.0}%)", p.code, p.share * 100.0) })
-            .collect();
-        let whole = mine.iter().filter(|p| p.share >= 0.9995).count();
+        let listed: Vec<String> = mine.iter().map(Predecessor::listed).collect();
+        let whole = mine.iter().filter(|p| !p.is_partial()).count();
         let how = match (mine.len(), whole) {
             (0, _) => "no predecessor in the earlier round".to_string(),
             (1, 1) if mine[0].code == body.code => "the same body".to_string(),
             (n, w) if n == w => format!("{n} whole predecessor{}", if n == 1 { "" } else { "s" }),
+            (1, _) => "1 predecessor, in part".to_string(),
             (n, w) => format!("{n} predecessors, {} in part", n - w),
         };
         for (i, q) in questions.iter().enumerate() {
@@ -184,13 +210,16 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession]) -> Result
                 }
                 let c = answer_cell(pf, ps, &q.id);
                 then.asked += 1;
-                then.weight += p.share;
+                match p.share {
+                    Some(share) => then.weight += share,
+                    None => then.weight_unknown = true,
+                }
                 then.replied += u64::from(c != Coded::NoResponse);
                 if let Coded::Answer(a @ ("yes" | "no" | "in_development")) = c {
                     then.answered += 1;
                     if a == "yes" {
                         then.yes += 1;
-                        then.weight_yes += p.share;
+                        then.weight_yes += p.share.unwrap_or(0.0);
                     }
                 }
                 then.only = Some(c.shown());
@@ -202,7 +231,11 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession]) -> Result
                 Cell::Text(now.shown()),
                 Cell::Text(then.summary()),
                 if then.asked > 0 { Cell::CountOf { n: then.yes, of: then.asked } } else { Cell::Empty },
-                if then.weight > 0.0 { Cell::Share(then.weight_yes / then.weight) } else { Cell::Empty },
+                if then.weight > 0.0 && !then.weight_unknown {
+                    Cell::Share(then.weight_yes / then.weight)
+                } else {
+                    Cell::Empty
+                },
                 Cell::Text(listed.join(", ")),
                 Cell::Text(how.clone()),
             ]);
@@ -214,7 +247,8 @@ pub fn compare(earlier: Side, later: Side, successions: &[Succession]) -> Result
             "Each body's coded answer now (replies up to {} UTC) beside its predecessors' then (replies up to {} UTC), \
              through the succession records. \"then yes\" counts the predecessors asked the question that answered yes; \
              \"then yes, share of area\" weights each predecessor by the part of its population the body took over \
-             (a whole predecessor counts as one: the records hold no populations).",
+             (a whole predecessor counts as one: the records hold no populations); a predecessor split between \
+             several bodies with no recorded share is listed \"(part)\" and leaves that cell blank.",
             later.at.format("%Y-%m-%d %H:%M"),
             earlier.at.format("%Y-%m-%d %H:%M"),
         ),
@@ -286,13 +320,35 @@ mod tests {
         let later: HashSet<&str> = ["QHM", "QOP", "NEW1", "E10000001"].into_iter().collect();
         let p = predecessors(&["00C", "00D", "01Y", "E10000001", "LOOP", "GONE"], &later, &records);
         let of = |c: &str| p.get(c).cloned().unwrap_or_default();
-        assert_eq!(
-            of("QHM"),
-            vec![Predecessor { code: "00C".into(), share: 1.0 }, Predecessor { code: "00D".into(), share: 1.0 }]
-        );
-        assert_eq!(of("QOP"), vec![Predecessor { code: "01Y".into(), share: 0.8705 }]);
-        assert_eq!(of("NEW1"), vec![Predecessor { code: "01Y".into(), share: 0.1295 }]);
-        assert_eq!(of("E10000001"), vec![Predecessor { code: "E10000001".into(), share: 1.0 }]);
+        let pred = |code: &str, share: Option<f64>| Predecessor { code: code.into(), share };
+        assert_eq!(of("QHM"), vec![pred("00C", Some(1.0)), pred("00D", Some(1.0))]);
+        assert_eq!(of("QOP"), vec![pred("01Y", Some(0.8705))]);
+        assert_eq!(of("NEW1"), vec![pred("01Y", Some(0.1295))]);
+        assert_eq!(of("E10000001"), vec![pred("E10000001", Some(1.0))]);
         assert_eq!(p.len(), 4);
+    }
+
+    #[test]
+    fn a_split_without_shares_is_a_part_of_unknown_size() {
+        // The 2026 records: Suffolk and North East Essex went to two boards, Mid and South
+        // Essex wholly to one; no shares are recorded.
+        let records = vec![
+            succ("QJG", "D7T5G", None),
+            succ("QJG", "T6Y0W", None),
+            succ("QH8", "D7T5G", None),
+            succ("QMM", "T6Y0W", None),
+            // A CCG of 2017 behind a split board: its part is unknown too.
+            succ("06L", "QJG", Some(1.0)),
+        ];
+        let later: HashSet<&str> = ["D7T5G", "T6Y0W"].into_iter().collect();
+        let p = predecessors(&["QJG", "QH8", "QMM", "06L"], &later, &records);
+        let essex = &p["D7T5G"];
+        assert_eq!(
+            essex.iter().map(|p| (p.code.as_str(), p.share)).collect::<Vec<_>>(),
+            [("06L", None), ("QH8", Some(1.0)), ("QJG", None)]
+        );
+        assert!(essex[2].is_partial() && !essex[1].is_partial());
+        assert_eq!(essex[2].listed(), "QJG (part)");
+        assert_eq!(p["T6Y0W"].iter().filter(|p| p.is_partial()).count(), 2);
     }
 }

@@ -65,14 +65,16 @@ pub fn standing(f: &RequestFacts, at: DateTime<Utc>, cal: &Calendar) -> Result<S
         return Ok(s);
     }
     let answered_at = s.answered_at;
+    // Each body's own statute: a Scottish body's clock skips Scottish holidays only.
+    let regime = f.request.body.regime;
     let events: Vec<RequestEvent> = f.events.iter().filter(|e| counts(e, at)).cloned().collect();
     if let Some(clock) = clock_from_events(&events) {
         if let Some(a) = answered_at {
-            s.days_to_answer = Some(clock.working_days_elapsed(cal, Regime::Foia, a.date_naive())?);
+            s.days_to_answer = Some(clock.working_days_elapsed(cal, regime, a.date_naive())?);
         }
         let settled = s.answered() || s.refused || s.not_held;
         let withdrawn = f.request.state == RequestState::Withdrawn;
-        if !settled && !withdrawn && clock.working_days_overdue(cal, Regime::Foia, at.date_naive())? > 0 {
+        if !settled && !withdrawn && clock.working_days_overdue(cal, regime, at.date_naive())? > 0 {
             s.overdue = true;
         }
     }
@@ -194,19 +196,61 @@ fn kind_group(kind: BodyKind) -> &'static str {
     if kind.is_nhs() { "NHS bodies" } else { "Councils" }
 }
 
-/// The response-rate table of a round as of `at`: a row per body kind, per NHS/council
-/// group, per region, and for all bodies.
+/// Which regions the response-rate table groups by. The two are never mixed in one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegionBy {
+    /// NHS England's seven regions, for every body (councils take their board's region).
+    #[default]
+    Nhs,
+    /// The nine ONS regions, for councils only (a board's area may cross them).
+    Ons,
+}
+
+impl RegionBy {
+    /// The `group` cell of the region rows.
+    pub fn group(self) -> &'static str {
+        match self {
+            RegionBy::Nhs => "NHS region",
+            RegionBy::Ons => "ONS region",
+        }
+    }
+}
+
+/// The response-rate table of a round as of `at`, grouped by NHS England region.
 pub fn response_rates(facts: &[RequestFacts], at: DateTime<Utc>, round_name: &str, cal: &Calendar) -> Result<Table> {
+    response_rates_by(facts, at, round_name, cal, RegionBy::Nhs)
+}
+
+/// The response-rate table of a round as of `at`: a row per body kind, per NHS/council
+/// group, per region (`by`), and for all bodies. Overdue and working-day figures use each
+/// body's own regime (FOIA or FOISA).
+pub fn response_rates_by(
+    facts: &[RequestFacts],
+    at: DateTime<Utc>,
+    round_name: &str,
+    cal: &Calendar,
+    by: RegionBy,
+) -> Result<Table> {
     let mut by_kind: BTreeMap<(bool, &'static str), Tally> = BTreeMap::new();
     let mut by_group: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut by_region: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
+    let mut foisa = 0;
     for f in facts {
         let s = standing(f, at, cal)?;
-        let kind = f.request.body.kind;
+        let body = &f.request.body;
+        let kind = body.kind;
+        foisa += usize::from(body.regime == Regime::Foisa);
         by_kind.entry((!kind.is_nhs(), kind.label())).or_default().add(&s);
         by_group.entry(kind_group(kind)).or_default().add(&s);
-        by_region.entry(f.request.body.region.clone().unwrap_or_else(|| "(no region)".into())).or_default().add(&s);
+        let region = match by {
+            RegionBy::Nhs => Some(body.nhs_region.clone().unwrap_or_else(|| "(no NHS region)".into())),
+            RegionBy::Ons if kind.is_nhs() => None,
+            RegionBy::Ons => Some(body.ons_region.clone().unwrap_or_else(|| "(no ONS region)".into())),
+        };
+        if let Some(region) = region {
+            by_region.entry(region).or_default().add(&s);
+        }
         all.add(&s);
     }
     let mut rows = Vec::new();
@@ -217,13 +261,22 @@ pub fn response_rates(facts: &[RequestFacts], at: DateTime<Utc>, round_name: &st
         rows.push(t.row("kind", label));
     }
     for (label, t) in by_region {
-        rows.push(t.row("region", &label));
+        rows.push(t.row(by.group(), &label));
     }
     rows.push(all.row("all", "All bodies"));
+    let regions = match by {
+        RegionBy::Nhs => " Regions are NHS England regions (a council is in its board's).",
+        RegionBy::Ons => " Regions are ONS regions, for councils only.",
+    };
+    let regimes = if foisa > 0 {
+        format!(" Working days follow each body's statute ({foisa} under FOISA, the rest under the FOI Act).")
+    } else {
+        String::new()
+    };
     Ok(Table {
         title: format!("Response rates: {round_name}"),
         caption: format!(
-            "Replies received up to {} (UTC); percentages are of the bodies asked.",
+            "Replies received up to {} (UTC); percentages are of the bodies asked.{regions}{regimes}",
             at.format("%Y-%m-%d %H:%M")
         ),
         columns: COLUMNS.iter().map(|c| c.to_string()).collect(),

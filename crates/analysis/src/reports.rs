@@ -8,19 +8,31 @@ use foi_store::RequestFacts;
 
 use crate::Result;
 use crate::html::{Chart, Section};
+use crate::rates::RegionBy;
 use crate::render::{Format, render};
 
 /// One table of a report, by the name `--table` picks it with.
 pub type Part = (&'static str, Section);
 
 /// The monthly report: the response-rate table (bars of answered some or all by kind and by
-/// region) and the monthly series (lines).
+/// NHS England region) and the monthly series (lines).
 pub fn monthly(facts: &[RequestFacts], at: DateTime<Utc>, round_name: &str, cal: &Calendar) -> Result<Vec<Part>> {
-    let rates = crate::rates::response_rates(facts, at, round_name, cal)?;
+    monthly_by(facts, at, round_name, cal, RegionBy::Nhs)
+}
+
+/// [`monthly`], with the regions `by` picks (ONS regions: councils only).
+pub fn monthly_by(
+    facts: &[RequestFacts],
+    at: DateTime<Utc>,
+    round_name: &str,
+    cal: &Calendar,
+    by: RegionBy,
+) -> Result<Vec<Part>> {
+    let rates = crate::rates::response_rates_by(facts, at, round_name, cal, by)?;
     let series = crate::rates::monthly(facts, at, round_name, cal)?;
     let bars = |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
     Ok(vec![
-        ("rates", Section { table: rates, charts: vec![bars("kind"), bars("region")] }),
+        ("rates", Section { table: rates, charts: vec![bars("kind"), bars(by.group())] }),
         ("series", Section { table: series, charts: vec![Chart::Lines { x: 0, series: 1, value: 4 }] }),
     ])
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use foi_analysis::html::{Chart, Section, report};
 use foi_analysis::render::{Format, render};
 use foi_analysis::{Table, agreement, commissioning, compare, rates};
-use foi_core::{Actor, BodyKind, Calendar, Codebook, MessageClass, RequestEvent, RequestState};
+use foi_core::{Actor, BodyKind, Calendar, Codebook, MessageClass, Regime, RequestEvent, RequestState};
 use foi_store::{BodySummary, ReplyFact, RequestFacts, RequestSummary, Succession, TagFact};
 
 fn codebook() -> Codebook {
@@ -45,13 +45,22 @@ struct Story<'a> {
     name: &'a str,
     kind: BodyKind,
     region: &'a str,
+    regime: Regime,
     reply: Option<(MessageClass, NaiveDate)>,
     clarification: Option<(NaiveDate, NaiveDate)>,
     tags: &'a [(&'a str, &'a str, &'a str)],
 }
 
 fn facts(id: i32, sent: NaiveDate, s: &Story) -> RequestFacts {
-    let body = BodySummary { code: s.code.into(), name: s.name.into(), kind: s.kind, region: Some(s.region.into()) };
+    let body = BodySummary {
+        code: s.code.into(),
+        name: s.name.into(),
+        kind: s.kind,
+        region: Some(s.region.into()),
+        nhs_region: Some(format!("NHS {}", s.region)),
+        ons_region: (!s.kind.is_nhs()).then(|| format!("ONS {}", s.region)),
+        regime: s.regime,
+    };
     let mut events = vec![
         event(sent, None, RequestState::Queued, "officer"),
         event(sent, Some(RequestState::Queued), RequestState::Sent, "officer"),
@@ -105,6 +114,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "CCG One",
             kind: BodyKind::Ccg,
             region: "North",
+            regime: Regime::Foia,
             reply: Some((AnswerFull, day(2017, 9, 25))),
             clarification: None,
             tags: &[("ana", "ccn", "yes"), ("ana", "ccn_out_of_hours", "yes"), ("ana", "strategy", "yes")],
@@ -114,6 +124,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "CCG Two",
             kind: BodyKind::Ccg,
             region: "North",
+            regime: Regime::Foia,
             reply: Some((AnswerPartial, day(2017, 10, 20))),
             clarification: Some((day(2017, 9, 20), day(2017, 9, 27))),
             tags: &[("ana", "ccn", "yes"), ("ana", "ccn_out_of_hours", "no"), ("ana", "strategy", "no")],
@@ -123,6 +134,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "CCG Three",
             kind: BodyKind::Ccg,
             region: "South",
+            regime: Regime::Foia,
             reply: Some((Refusal, day(2017, 10, 2))),
             clarification: None,
             tags: &[],
@@ -132,6 +144,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "CCG Four",
             kind: BodyKind::Ccg,
             region: "South",
+            regime: Regime::Foia,
             reply: None,
             clarification: None,
             tags: &[],
@@ -141,6 +154,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "Council One",
             kind: BodyKind::Unitary,
             region: "North",
+            regime: Regime::Foia,
             reply: Some((AnswerFull, day(2017, 10, 5))),
             clarification: None,
             tags: &[("ana", "short_breaks", "no"), ("ana", "strategy", "in_development")],
@@ -150,6 +164,7 @@ fn earlier() -> Vec<RequestFacts> {
             name: "Council Two",
             kind: BodyKind::CountyCouncil,
             region: "South",
+            regime: Regime::Foia,
             reply: Some((NotHeld, day(2017, 9, 29))),
             clarification: None,
             tags: &[],
@@ -166,6 +181,7 @@ fn later() -> Vec<RequestFacts> {
             name: "ICB One",
             kind: BodyKind::Icb,
             region: "North",
+            regime: Regime::Foia,
             reply: Some((AnswerFull, day(2026, 9, 22))),
             clarification: None,
             tags: &[
@@ -182,6 +198,7 @@ fn later() -> Vec<RequestFacts> {
             name: "ICB Two",
             kind: BodyKind::Icb,
             region: "South",
+            regime: Regime::Foia,
             reply: Some((AnswerPartial, day(2026, 10, 14))),
             clarification: None,
             tags: &[
@@ -196,6 +213,7 @@ fn later() -> Vec<RequestFacts> {
             name: "Council One",
             kind: BodyKind::Unitary,
             region: "North",
+            regime: Regime::Foia,
             reply: Some((AnswerFull, day(2026, 9, 15))),
             clarification: None,
             tags: &[("ana", "short_breaks", "yes"), ("bob", "short_breaks", "yes"), ("ana", "strategy", "no")],
@@ -205,6 +223,7 @@ fn later() -> Vec<RequestFacts> {
             name: "Council Two",
             kind: BodyKind::CountyCouncil,
             region: "South",
+            regime: Regime::Foia,
             reply: None,
             clarification: None,
             tags: &[],
@@ -237,6 +256,7 @@ fn tables() -> Vec<(&'static str, Table, Vec<Chart>)> {
     let cut = at(day(2026, 10, 31), 23);
     let then_cut = at(day(2017, 10, 9), 23);
     let rates = rates::response_rates(&now, cut, "CPC 2026", cal).unwrap();
+    let rates_ons = rates::response_rates_by(&now, cut, "CPC 2026", cal, rates::RegionBy::Ons).unwrap();
     let series = rates::monthly(&now, cut, "CPC 2026", cal).unwrap();
     let bodies = commissioning::commissioning(&now, &book, cut, "CPC 2026").unwrap();
     let shares = commissioning::shares(&bodies);
@@ -249,7 +269,8 @@ fn tables() -> Vec<(&'static str, Table, Vec<Chart>)> {
     .unwrap();
     let bars = |group: &str| Chart::Bars { label: 1, value: 4, filter: Some((0, group.to_string())) };
     vec![
-        ("rates", rates, vec![bars("kind"), bars("region")]),
+        ("rates", rates, vec![bars("kind"), bars("NHS region")]),
+        ("rates_ons", rates_ons, vec![bars("kind"), bars("ONS region")]),
         ("series", series, vec![Chart::Lines { x: 0, series: 1, value: 4 }]),
         ("commissioning", bodies, vec![]),
         ("shares", shares, vec![Chart::Bars { label: 0, value: 2, filter: None }]),
@@ -296,4 +317,45 @@ fn the_same_data_and_cut_off_give_the_same_output() {
     let a: Vec<String> = tables().iter().map(|(_, t, _)| render(t, Format::Csv).unwrap()).collect();
     let b: Vec<String> = tables().iter().map(|(_, t, _)| render(t, Format::Csv).unwrap()).collect();
     assert_eq!(a, b);
+}
+
+/// Two bodies asked on the same day, neither answering: the one under FOISA is overdue a
+/// working day before the one under the FOI Act, because Easter Monday is not a Scottish
+/// bank holiday; and a reply after St Patrick's Day took one more working day in Scotland.
+#[test]
+fn each_body_is_timed_by_its_own_statute() {
+    let cal = Calendar::uk();
+    let story = |code, kind, regime, reply| Story {
+        code,
+        name: code,
+        kind,
+        region: "North",
+        regime,
+        reply,
+        clarification: None,
+        tags: &[],
+    };
+    // Thu 5 March 2026: due Tue 7 April under FOIA (St Patrick's Day, Good Friday and
+    // Easter Monday skipped), Thu 2 April under FOISA.
+    let sent = day(2026, 3, 5);
+    let facts = vec![
+        facts(1, sent, &story("E1", BodyKind::Icb, Regime::Foia, None)),
+        facts(2, sent, &story("S1", BodyKind::Unitary, Regime::Foisa, None)),
+        facts(3, sent, &story("E2", BodyKind::Icb, Regime::Foia, Some((AnswerFull, day(2026, 3, 18))))),
+        facts(4, sent, &story("S2", BodyKind::Unitary, Regime::Foisa, Some((AnswerFull, day(2026, 3, 18))))),
+    ];
+    // Easter Monday, 6 April: a working day in Scotland only.
+    let table = rates::response_rates(&facts, at(day(2026, 4, 6), 23), "regimes", cal).unwrap();
+    let row = |label: &str| {
+        let r = table.rows.iter().find(|r| r[1] == foi_analysis::table::Cell::Text(label.into())).unwrap();
+        (format!("{:?}", r[10]), format!("{:?}", r[11]))
+    };
+    let (icb_overdue, icb_days) = row("ICB");
+    let (council_overdue, council_days) = row("unitary");
+    assert_eq!(icb_overdue, "CountOf { n: 0, of: 2 }", "FOIA: not due until 7 April");
+    assert_eq!(council_overdue, "CountOf { n: 1, of: 2 }", "FOISA: due 2 April, overdue on Easter Monday");
+    // Working days to the answer on 18 March: 8 under FOIA (17 March skipped), 9 under FOISA.
+    assert_eq!(icb_days, "Number { value: 8.0, decimals: 1 }");
+    assert_eq!(council_days, "Number { value: 9.0, decimals: 1 }");
+    assert!(table.caption.contains("2 under FOISA"), "{}", table.caption);
 }

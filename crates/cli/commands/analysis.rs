@@ -89,7 +89,14 @@ pub enum TagCmd {
 pub enum ReportCmd {
     /// The response-rate table as of a cut-off (by body kind, NHS/councils and region), then
     /// the same rates at each month end since launch.
-    Monthly(ReportArgs),
+    Monthly {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// The regions of the region rows: NHS England regions for every body (default), or
+        /// ONS regions for councils only. The two are never mixed.
+        #[arg(long, value_enum, default_value_t = RegionArg::NhsRegion)]
+        by: RegionArg,
+    },
     /// One row per body, one column per question: the coded answers (or "no response"), and
     /// per NHS bodies and councils the share answering yes.
     Commissioning(ReportArgs),
@@ -116,6 +123,12 @@ pub enum ReportCmd {
         #[arg(long = "coder", num_args = 1, value_name = "NAME")]
         coders: Vec<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RegionArg {
+    NhsRegion,
+    OnsRegion,
 }
 
 #[derive(Args)]
@@ -346,7 +359,7 @@ impl TagArgs {
 impl ReportCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let (ReportCmd::Monthly(args)
+        let (ReportCmd::Monthly { args, .. }
         | ReportCmd::Commissioning(args)
         | ReportCmd::Agreement { args, .. }
         | ReportCmd::Compare { args, .. }) = &self;
@@ -358,14 +371,23 @@ impl ReportCmd {
         };
         let facts = match &self {
             ReportCmd::Agreement { .. } => store.round_facts_with_tags(&round.slug).await?,
-            ReportCmd::Monthly(_) => store.round_facts_without_answers(&round.slug).await?,
+            ReportCmd::Monthly { .. } => store.round_facts_without_answers(&round.slug).await?,
             _ => store.round_facts(&round.slug).await?,
         };
         let cal = Calendar::uk();
+        if let Some(w) = cal.warning_for(&[at.date_naive()]) {
+            eprintln!("warning: {w}");
+        }
         // The report's tables, each with the charts its HTML form draws.
         use foi_analysis::html::{Chart, Section};
         let named: Vec<(&str, Section)> = match &self {
-            ReportCmd::Monthly(_) => foi_analysis::reports::monthly(&facts, at, &round.name, cal)?,
+            ReportCmd::Monthly { by, .. } => {
+                let by = match by {
+                    RegionArg::NhsRegion => foi_analysis::rates::RegionBy::Nhs,
+                    RegionArg::OnsRegion => foi_analysis::rates::RegionBy::Ons,
+                };
+                foi_analysis::reports::monthly_by(&facts, at, &round.name, cal, by)?
+            }
             ReportCmd::Agreement { coders, .. } => {
                 let book = Codebook::from_toml(&round.codebook)
                     .with_context(|| format!("the codebook of round {}", round.slug))?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use foi_core::{BodyKind, ImportError, Regime, registry};
+use foi_core::{Actor, BodyKind, Confidence, ImportError, Regime, registry};
 use foi_store::{BodyFilter, BodyUpdate};
 use serde_json::json;
 
@@ -18,9 +18,11 @@ pub enum Cmd {
     /// Import or update bodies from a CSV file, all or nothing.
     ///
     /// Columns are found by name (code or ods_code or gss_code, name, kind or type, region,
-    /// website, foi_email or email, regime, valid_from, valid_to); others are ignored. Every bad
-    /// row is reported with its line number and nothing is imported. A blank cell never clears
-    /// what is stored.
+    /// nhs_region, ons_region, website, foi_email or email, source_url, confidence, evidence,
+    /// regime, valid_from, valid_to); others are ignored. A file without a kind column (and
+    /// no --kind), such as `code,foi_email`, only updates bodies already held: it sets the
+    /// fields it gives and nothing else. Every bad row is reported with its line number and
+    /// nothing is imported. A blank cell never clears what is stored.
     Import {
         file: PathBuf,
         /// Report what would change without writing anything.
@@ -48,12 +50,13 @@ pub enum Cmd {
         /// Only bodies of this kind (repeatable).
         #[arg(long, value_parser = parse_kind)]
         kind: Vec<BodyKind>,
+        /// Only bodies in this region (NHS England or ONS region, case-insensitive).
         #[arg(long)]
         region: Option<String>,
         /// Only bodies without an FOI email address.
         #[arg(long)]
         missing_email: bool,
-        /// Only bodies that exist today.
+        /// Only bodies that exist today (the global --today, else the local date).
         #[arg(long, conflicts_with = "on")]
         current: bool,
         /// Only bodies that existed on this date.
@@ -76,12 +79,25 @@ pub enum Cmd {
         code: String,
         #[arg(long)]
         email: Option<String>,
+        /// Where the address was found: the page's address (default: "foi bodies set").
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// How sure that source is: high (the body's own current page), medium, low.
+        #[arg(long, value_parser = parse_confidence)]
+        confidence: Option<Confidence>,
+        /// Where on the page, or why the address is believed.
+        #[arg(long)]
+        note: Option<String>,
         #[arg(long)]
         website: Option<String>,
         #[arg(long)]
         name: Option<String>,
         #[arg(long)]
         region: Option<String>,
+        #[arg(long)]
+        nhs_region: Option<String>,
+        #[arg(long)]
+        ons_region: Option<String>,
         #[arg(long, value_parser = parse_regime)]
         regime: Option<Regime>,
         #[arg(long)]
@@ -107,6 +123,10 @@ fn parse_kind(s: &str) -> Result<BodyKind, String> {
     s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
 }
 
+fn parse_confidence(s: &str) -> Result<Confidence, String> {
+    s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
+}
+
 fn parse_regime(s: &str) -> Result<Regime, String> {
     s.parse().map_err(|e: foi_core::CalendarError| e.to_string())
 }
@@ -125,25 +145,64 @@ fn reject(file: &Path, errors: &[ImportError]) -> anyhow::Result<ExitCode> {
 }
 
 impl Cmd {
-    pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+    pub async fn run(self, ctx: &Context, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
+        let by = match actor {
+            Actor::Person(n) | Actor::System(n) => n.clone(),
+        };
         match self {
             Cmd::Import { file, dry_run, kind, json } => {
-                let report = registry::read_bodies(&read(&file)?, kind);
-                if !report.errors.is_empty() {
-                    return reject(&file, &report.errors);
+                let read = registry::read_body_import(&read(&file)?, kind);
+                if !read.errors().is_empty() {
+                    return reject(&file, read.errors());
                 }
                 let store = ctx.store().await?;
                 let source = format!("import {}", file.display());
-                let s = store.import_bodies(&report.rows, &source, dry_run).await?;
+                let s = match &read {
+                    registry::BodyImport::Bodies(r) => {
+                        store.import_bodies_by(&r.rows, &source, Some(&by), dry_run).await?
+                    }
+                    registry::BodyImport::Updates(r) => {
+                        // Name every unknown code by its line, as for any other bad row.
+                        let codes: Vec<String> = r.rows.iter().map(|p| p.code.clone()).collect();
+                        let held = store
+                            .list_bodies(&BodyFilter { codes: Some(codes), ..Default::default() })
+                            .await?
+                            .into_iter()
+                            .map(|b| b.code.to_ascii_uppercase())
+                            .collect::<std::collections::HashSet<_>>();
+                        let unknown: Vec<ImportError> = r
+                            .rows
+                            .iter()
+                            .filter(|p| !held.contains(&p.code.to_ascii_uppercase()))
+                            .map(|p| ImportError {
+                                line: Some(p.line),
+                                message: format!(
+                                    "no body has code {} (a file without a kind column only updates bodies already held; \
+                                     to add bodies, give name and kind columns or --kind)",
+                                    p.code
+                                ),
+                            })
+                            .collect();
+                        if !unknown.is_empty() {
+                            return reject(&file, &unknown);
+                        }
+                        store.patch_bodies(&r.rows, &source, Some(&by), dry_run).await?
+                    }
+                };
+                let mode = match read {
+                    registry::BodyImport::Bodies(_) => "bodies",
+                    registry::BodyImport::Updates(_) => "updates",
+                };
                 if json {
                     print_json(&json!({
                         "file": file.display().to_string(),
+                        "mode": mode,
                         "dry_run": dry_run,
-                        "rows": report.rows.len(),
+                        "rows": read.rows(),
                         "added": s.added,
                         "updated": s.updated.iter().map(|(code, changes)| json!({"code": code, "changes": changes})).collect::<Vec<_>>(),
                         "unchanged": s.unchanged,
-                        "ignored_columns": report.ignored_columns,
+                        "ignored_columns": read.ignored_columns(),
                     }))?;
                 } else {
                     let verb = if dry_run { "would add" } else { "added" };
@@ -157,18 +216,20 @@ impl Cmd {
                             );
                         }
                     }
+                    let ignored = read.ignored_columns();
                     println!(
-                        "{}: {} rows: {verb} {}, {} {}, {} unchanged{}",
+                        "{}: {} rows{}: {verb} {}, {} {}, {} unchanged{}",
                         file.display(),
-                        report.rows.len(),
+                        read.rows(),
+                        if mode == "updates" { " (updates to bodies already held)" } else { "" },
                         s.added.len(),
                         if dry_run { "would update" } else { "updated" },
                         s.updated.len(),
                         s.unchanged,
-                        if report.ignored_columns.is_empty() {
+                        if ignored.is_empty() {
                             String::new()
                         } else {
-                            format!(" (ignored columns: {})", report.ignored_columns.join(", "))
+                            format!(" (ignored columns: {})", ignored.join(", "))
                         }
                     );
                 }
@@ -212,18 +273,22 @@ impl Cmd {
             }
             Cmd::List { kind, region, missing_email, current, on, search, format } => {
                 let store = ctx.store().await?;
-                let current_on = on.or(current.then(|| chrono::Local::now().date_naive()));
+                let current_on = on.or(current.then_some(today));
                 let filter = BodyFilter { kinds: kind, region, missing_email, current_on, codes: None, search };
                 let bodies = store.list_bodies(&filter).await?;
                 let rows: Vec<Vec<String>> = bodies
                     .iter()
                     .map(|b| {
+                        let src = b.email_source.as_ref();
                         vec![
                             b.code.clone(),
                             b.kind.to_string(),
                             b.name.clone(),
-                            cell(&b.region),
+                            cell(&b.nhs_region),
+                            cell(&b.ons_region),
                             cell(&b.foi_email),
+                            src.map(|s| s.source.clone()).unwrap_or_default(),
+                            src.and_then(|s| s.confidence).map(|c| c.to_string()).unwrap_or_default(),
                             cell(&b.website),
                             b.regime.to_string(),
                             cell(&b.valid_from),
@@ -233,7 +298,20 @@ impl Cmd {
                     .collect();
                 print_rows(
                     format,
-                    &["code", "kind", "name", "region", "foi_email", "website", "regime", "valid_from", "valid_to"],
+                    &[
+                        "code",
+                        "kind",
+                        "name",
+                        "nhs_region",
+                        "ons_region",
+                        "foi_email",
+                        "email_source",
+                        "email_confidence",
+                        "website",
+                        "regime",
+                        "valid_from",
+                        "valid_to",
+                    ],
                     &rows,
                     &bodies,
                 )?;
@@ -258,18 +336,37 @@ impl Cmd {
                     ("kind", Some(b.kind.label().to_string())),
                     ("ODS code", b.ods_code.clone()),
                     ("GSS code", b.gss_code.clone()),
-                    ("region", b.region.clone()),
+                    ("NHS region", b.nhs_region.clone()),
+                    ("ONS region", b.ons_region.clone()),
                     ("website", b.website.clone()),
                     (
                         "FOI email",
                         Some(b.foi_email.clone().unwrap_or_else(|| "(none: supply one before sending)".into())),
+                    ),
+                    ("  source", b.email_source.as_ref().map(|s| s.source.clone())),
+                    (
+                        "  confidence",
+                        b.email_source
+                            .as_ref()
+                            .map(|s| s.confidence.map(|c| c.to_string()).unwrap_or_else(|| "(not given)".into())),
+                    ),
+                    ("  evidence", b.email_source.as_ref().and_then(|s| s.note.clone())),
+                    (
+                        "  set by",
+                        b.email_source.as_ref().map(|s| {
+                            let by = s.set_by.as_deref().unwrap_or("(unknown)");
+                            match s.set_at {
+                                Some(at) => format!("{by} on {}", at.format("%Y-%m-%d %H:%M UTC")),
+                                None => by.to_string(),
+                            }
+                        }),
                     ),
                     ("regime", Some(b.regime.to_string())),
                     ("valid from", b.valid_from.map(|d| d.to_string())),
                     ("valid to", b.valid_to.map(|d| d.to_string())),
                 ] {
                     if let Some(v) = v {
-                        println!("  {k:<11} {v}");
+                        println!("  {k:<12} {v}");
                     }
                 }
                 let share = |s: Option<f64>| s.map(|s| format!(" ({:.1}%)", s * 100.0)).unwrap_or_default();
@@ -302,10 +399,37 @@ impl Cmd {
                     );
                 }
             }
-            Cmd::Set { code, email, website, name, region, regime, valid_from, valid_to } => {
+            Cmd::Set {
+                code,
+                email,
+                source,
+                confidence,
+                note,
+                website,
+                name,
+                region,
+                nhs_region,
+                ons_region,
+                regime,
+                valid_from,
+                valid_to,
+            } => {
                 let store = ctx.store().await?;
-                let update = BodyUpdate { name, region, website, foi_email: email, regime, valid_from, valid_to };
-                let changes = store.update_body(&code, &update, "foi bodies set").await?;
+                let update = BodyUpdate {
+                    name,
+                    region,
+                    nhs_region,
+                    ons_region,
+                    website,
+                    foi_email: email,
+                    email_source: source,
+                    email_confidence: confidence,
+                    email_note: note,
+                    regime,
+                    valid_from,
+                    valid_to,
+                };
+                let changes = store.update_body(&code, &update, "foi bodies set", Some(&by)).await?;
                 if changes.is_empty() {
                     println!("{code}: nothing changed");
                 }

@@ -46,12 +46,17 @@ impl Cmd {
             Cmd::Due { date, regime, json } => {
                 let due = cal.due_date(regime, date)?;
                 let very = cal.very_overdue_date(regime, date)?;
+                let warning = cal.warning_for(&[date, due, very]);
+                if let Some(w) = &warning {
+                    eprintln!("warning: {w}");
+                }
                 if json {
                     crate::output::print_json(&json!({
                         "received": date.to_string(),
                         "regime": regime.to_string(),
                         "due": due.to_string(),
                         "very_overdue": very.to_string(),
+                        "holidays_computed": warning.is_some(),
                     }))?;
                 } else {
                     println!("received      {date} ({regime})");
@@ -61,6 +66,9 @@ impl Cmd {
             }
             Cmd::Between { from, to, regime, json } => {
                 let n = cal.working_days_between(regime, from, to)?;
+                if let Some(w) = cal.warning_for(&[from, to]) {
+                    eprintln!("warning: {w}");
+                }
                 if json {
                     crate::output::print_json(
                         &json!({"from": from.to_string(), "to": to.to_string(), "regime": regime.to_string(), "working_days": n}),
@@ -73,6 +81,9 @@ impl Cmd {
                 let (first, last) = cal.covers();
                 if !(first..=last).contains(&year) {
                     anyhow::bail!("no bank holiday data for {year}: the calendar covers {first} to {last}");
+                }
+                if let Some(w) = chrono::NaiveDate::from_ymd_opt(year, 1, 1).and_then(|d| cal.warning_for(&[d])) {
+                    eprintln!("warning: {w}");
                 }
                 for (d, title) in cal.holidays(regime, year) {
                     println!("{d}  {}  {title}", d.format("%a"));

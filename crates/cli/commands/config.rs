@@ -62,6 +62,7 @@ impl Cmd {
                     s.reply_domain.as_deref().unwrap_or("-")
                 );
                 println!("rules     {}", ctx.rules_source());
+                println!("holidays  {}", ctx.holidays_source());
                 server("smtp", &ctx.file.smtp)?;
                 server("imap", &ctx.file.imap)?;
             }

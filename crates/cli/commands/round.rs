@@ -189,7 +189,7 @@ impl Cmd {
                         "round": r,
                         "requests": reqs.len(),
                         "by_state": counts.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-                        "missing_email": missing.iter().map(|b| json!({"code": b.code, "name": b.name})).collect::<Vec<_>>(),
+                        "missing_email": missing.iter().map(|b| json!({"code": b.code, "name": b.name, "website": b.website})).collect::<Vec<_>>(),
                     }))?;
                 } else {
                     println!("{} ({}): {} requests", r.name, r.slug, reqs.len());
@@ -197,9 +197,18 @@ impl Cmd {
                         println!("  {:<26} {n}", s.name());
                     }
                     if !missing.is_empty() {
-                        println!("{} bodies have no FOI email address and will be skipped:", missing.len());
+                        println!(
+                            "{} bodies have no FOI email address and will be skipped (`foi bodies find-emails --missing-email` \
+                             looks on their websites; `foi bodies import` takes a code,foi_email file):",
+                            missing.len()
+                        );
                         for b in missing {
-                            println!("  {:<10} {}", b.code, b.name);
+                            println!(
+                                "  {:<10} {}  {}",
+                                b.code,
+                                b.name,
+                                b.website.as_deref().unwrap_or("(no website known)")
+                            );
                         }
                     }
                 }

@@ -155,9 +155,12 @@ pub(crate) fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: b
         }
     }
     if !skipped.is_empty() {
-        println!("skipped because they have no FOI email address (supply one with `foi bodies set CODE --email ...`):");
+        println!(
+            "skipped because they have no FOI email address (supply one with `foi bodies set CODE --email ... --source URL`, \
+             an address file with `foi bodies import`, or look on their websites with `foi bodies find-emails --missing-email`):"
+        );
         for b in skipped {
-            println!("  {:<10} {}", b.code, b.name);
+            println!("  {:<10} {}  {}", b.code, b.name, b.website.as_deref().unwrap_or("(no website known)"));
         }
     }
     Ok(())

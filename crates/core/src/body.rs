@@ -1,6 +1,6 @@
 //! Public bodies: the organisations that receive FOI requests, and their kinds.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::{Named, Regime};
@@ -89,10 +89,20 @@ pub struct Body {
     pub gss_code: Option<String>,
     pub name: String,
     pub kind: BodyKind,
+    /// The region as the body list gave it: for boards their NHS England region, for
+    /// councils their ONS region. Kept for templates (`{{body.region}}`) and old scripts;
+    /// reports use `nhs_region` and `ons_region`, which never mix.
     pub region: Option<String>,
+    /// The NHS England region (seven regions; councils take their board's).
+    pub nhs_region: Option<String>,
+    /// The ONS region (nine English regions); blank for boards, whose areas may cross them.
+    pub ons_region: Option<String>,
     pub website: Option<String>,
     /// Where FOI requests go. Blank until someone supplies a real address: never guessed.
     pub foi_email: Option<String>,
+    /// Where `foi_email` came from: the page it was read on or the file it was imported
+    /// from, how sure that source is, who recorded it and when.
+    pub email_source: Option<AddressSource>,
     pub regime: Regime,
     /// First day the body existed, when known.
     pub valid_from: Option<NaiveDate>,
@@ -111,6 +121,42 @@ impl Body {
         self.foi_email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase())
     }
 }
+
+/// The provenance of a body's FOI address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressSource {
+    /// The page the address was read on (`https://...`), or the file or command it came from.
+    pub source: String,
+    /// How sure the source is: `high` (the body's own current page), `medium` (an older own
+    /// page, a page for another purpose, a third party) or `low`; None when nobody said.
+    pub confidence: Option<Confidence>,
+    /// Where on the page, or why the address is believed.
+    pub note: Option<String>,
+    /// Who recorded the address.
+    pub set_by: Option<String>,
+    /// When it was recorded.
+    pub set_at: Option<DateTime<Utc>>,
+}
+
+/// How sure a source of an address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Named for Confidence {
+    const ALL: &'static [Self] = &[Self::High, Self::Medium, Self::Low];
+    fn name(self) -> &'static str {
+        match self {
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+}
+crate::named_enum_impls!(Confidence, "confidence");
 
 /// Whether `s` looks like one deliverable email address (`local@domain.tld`, no spaces).
 pub fn is_plausible_email(s: &str) -> bool {
@@ -173,8 +219,11 @@ mod tests {
             name: "NHS Darlington CCG".into(),
             kind: BodyKind::Ccg,
             region: None,
+            nhs_region: None,
+            ons_region: None,
             website: None,
             foi_email: None,
+            email_source: None,
             regime: Regime::Foia,
             valid_from: None,
             valid_to: Some(d("2020-03-31")),

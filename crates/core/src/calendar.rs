@@ -3,8 +3,15 @@
 //! clarification pauses, working days elapsed and overdue).
 //!
 //! The bank holidays come from `data/uk_bank_holidays.csv` (the GOV.UK list for each UK
-//! division), embedded at compile time: this module does no IO. A date in a year the data does
-//! not cover is an error ([`CalendarError::OutOfRange`]), never a guess.
+//! division): the CLI and the web server read the file at start-up (`holidays_file` in
+//! foi.toml, else `data/uk_bank_holidays.csv` in the working folder) and [`Calendar::install`]
+//! it; a copy embedded at compile time serves when there is none. This module does no IO.
+//!
+//! After the data's last year the holidays are computed from the statutory rules of each
+//! division (the fixed and movable bank holidays with their substitute days, [`statutory`]),
+//! for [`RULE_YEARS`] years: such a date is answered, and [`Calendar::is_computed`] says so
+//! that callers can warn (a one-off holiday such as a coronation is not in any rule). A date
+//! before the data's first year is an error ([`CalendarError::OutOfRange`]), never a guess.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -22,6 +29,12 @@ pub const VERY_OVERDUE_WORKING_DAYS: u32 = 40;
 
 /// The bank holiday data shipped with the crate (`date,division,title`).
 const UK_BANK_HOLIDAYS_CSV: &str = include_str!("../../../data/uk_bank_holidays.csv");
+
+/// Years after the data's last year whose holidays are computed from the statutory rules.
+pub const RULE_YEARS: i32 = 60;
+
+/// The calendar installed at start-up, if any ([`Calendar::install`]).
+static INSTALLED: OnceLock<Calendar> = OnceLock::new();
 
 /// The statute a request is made under, which decides what a working day is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,17 +104,17 @@ pub enum CalendarError {
 }
 
 /// A part of the UK with its own bank holidays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Division {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Division {
     EnglandAndWales,
     Scotland,
     NorthernIreland,
 }
 
 impl Division {
-    const ALL: [Division; 3] = [Division::EnglandAndWales, Division::Scotland, Division::NorthernIreland];
+    pub const ALL: [Division; 3] = [Division::EnglandAndWales, Division::Scotland, Division::NorthernIreland];
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Division::EnglandAndWales => "england-and-wales",
             Division::Scotland => "scotland",
@@ -132,11 +145,14 @@ struct RegimeDays {
     holidays: BTreeMap<NaiveDate, String>,
 }
 
-/// The working-day calendar for both regimes over the years the holiday data covers.
+/// The working-day calendar for both regimes over the years the holiday data covers, and
+/// [`RULE_YEARS`] years after them computed from the statutory rules.
 #[derive(Clone)]
 pub struct Calendar {
     first: i32,
     last: i32,
+    /// The last year of the data; the years after it, up to `last`, are computed.
+    data_last: i32,
     /// 1 January of `first`: day index 0.
     start: NaiveDate,
     /// Number of days from 1 January of `first` to 31 December of `last`.
@@ -149,6 +165,7 @@ impl fmt::Debug for Calendar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Calendar")
             .field("first", &self.first)
+            .field("data_last", &self.data_last)
             .field("last", &self.last)
             .field("foia_holidays", &self.foia.holidays.len())
             .field("foisa_holidays", &self.foisa.holidays.len())
@@ -182,6 +199,112 @@ fn good_friday(year: i32) -> Option<NaiveDate> {
 
 fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The `n`th (1-based) `weekday` of a month, or with `n` = 0 its last.
+fn nth_weekday(year: i32, month: u32, weekday: Weekday, n: u8) -> Option<NaiveDate> {
+    if n == 0 {
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)
+        }?;
+        let mut d = next.pred_opt()?;
+        while d.weekday() != weekday {
+            d = d.pred_opt()?;
+        }
+        return Some(d);
+    }
+    NaiveDate::from_weekday_of_month_opt(year, month, weekday, n)
+}
+
+/// The bank holidays of `year` in `division` by the standing rules (Banking and Financial
+/// Dealings Act 1971 and the royal proclamations that fix the substitute days each year):
+///
+/// - England and Wales: New Year's Day, Good Friday, Easter Monday, the first Monday of
+///   May, the last Monday of May, the last Monday of August, Christmas Day, Boxing Day.
+/// - Scotland: New Year's Day, 2 January, Good Friday, the first and last Mondays of May, the
+///   first Monday of August, St Andrew's Day (30 November), Christmas Day, Boxing Day.
+/// - Northern Ireland: as England and Wales, with St Patrick's Day (17 March) and the Battle
+///   of the Boyne (12 July).
+///
+/// A fixed-date holiday on a Saturday or Sunday moves to the next weekday that is not
+/// already a holiday (so Christmas on a Saturday is kept on Monday 27th and Boxing Day on
+/// Tuesday 28th). One-off holidays (jubilees, coronations, state funerals) and years when a
+/// movable holiday was moved (the early May holiday on VE Day 2020) are in no rule: the data
+/// holds them, the rules cannot.
+pub fn statutory(year: i32, division: Division) -> Vec<(NaiveDate, &'static str)> {
+    let date = |m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d);
+    let mut fixed: Vec<(NaiveDate, &'static str)> = Vec::new();
+    let mut movable: Vec<(NaiveDate, &'static str)> = Vec::new();
+    let push = |list: &mut Vec<(NaiveDate, &'static str)>, d: Option<NaiveDate>, title: &'static str| {
+        if let Some(d) = d {
+            list.push((d, title));
+        }
+    };
+    push(&mut fixed, date(1, 1), "New Year’s Day");
+    if division == Division::Scotland {
+        push(&mut fixed, date(1, 2), "2nd January");
+    }
+    if division == Division::NorthernIreland {
+        push(&mut fixed, date(3, 17), "St Patrick’s Day");
+        push(&mut fixed, date(7, 12), "Battle of the Boyne (Orangemen’s Day)");
+    }
+    if division == Division::Scotland {
+        push(&mut fixed, date(11, 30), "St Andrew’s Day");
+    }
+    push(&mut fixed, date(12, 25), "Christmas Day");
+    push(&mut fixed, date(12, 26), "Boxing Day");
+    push(&mut movable, good_friday(year), "Good Friday");
+    if division != Division::Scotland {
+        push(&mut movable, easter_sunday(year).and_then(|e| e.succ_opt()), "Easter Monday");
+    }
+    push(&mut movable, nth_weekday(year, 5, Weekday::Mon, 1), "Early May bank holiday");
+    push(&mut movable, nth_weekday(year, 5, Weekday::Mon, 0), "Spring bank holiday");
+    let summer = if division == Division::Scotland {
+        nth_weekday(year, 8, Weekday::Mon, 1)
+    } else {
+        nth_weekday(year, 8, Weekday::Mon, 0)
+    };
+    push(&mut movable, summer, "Summer bank holiday");
+    // Substitute days, in date order so that a run (Christmas, Boxing Day; 1 and 2 January)
+    // moves together.
+    fixed.sort();
+    let mut taken: BTreeSet<NaiveDate> = movable.iter().map(|(d, _)| *d).collect();
+    let mut out = movable;
+    for (d, title) in fixed {
+        if !is_weekend(d) && !taken.contains(&d) {
+            taken.insert(d);
+            out.push((d, title));
+            continue;
+        }
+        let mut sub = d;
+        while is_weekend(sub) || taken.contains(&sub) {
+            match sub.succ_opt() {
+                Some(next) => sub = next,
+                None => break,
+            }
+        }
+        taken.insert(sub);
+        // The day itself stays a holiday in name (it is a weekend day, so it changes no
+        // working day); the substitute carries the title GOV.UK gives it.
+        out.push((sub, if sub == d { title } else { substitute_title(title) }));
+    }
+    out.sort();
+    out
+}
+
+fn substitute_title(title: &'static str) -> &'static str {
+    match title {
+        "New Year’s Day" => "New Year’s Day (substitute day)",
+        "2nd January" => "2nd January (substitute day)",
+        "St Patrick’s Day" => "St Patrick’s Day (substitute day)",
+        "Battle of the Boyne (Orangemen’s Day)" => "Battle of the Boyne (Orangemen’s Day) (substitute day)",
+        "St Andrew’s Day" => "St Andrew’s Day (substitute day)",
+        "Christmas Day" => "Christmas Day (substitute day)",
+        "Boxing Day" => "Boxing Day (substitute day)",
+        other => other,
+    }
 }
 
 fn bad(line: usize, message: impl Into<String>) -> CalendarError {
@@ -234,12 +357,26 @@ impl Calendar {
         }
 
         let first = rows.iter().map(|r| r.0.year()).min().ok_or(CalendarError::NoData)?;
-        let last = rows.iter().map(|r| r.0.year()).max().ok_or(CalendarError::NoData)?;
+        let data_last = rows.iter().map(|r| r.0.year()).max().ok_or(CalendarError::NoData)?;
         let present: BTreeSet<(i32, Division)> = rows.iter().map(|(d, div, _)| (d.year(), *div)).collect();
-        for year in first..=last {
+        for year in first..=data_last {
             for division in Division::ALL {
                 if !present.contains(&(year, division)) {
                     return Err(CalendarError::MissingYear { year, division: division.as_str().to_string() });
+                }
+            }
+        }
+        // The years after the data, by the rules. A substitute day of the data's last year
+        // may fall in January of the next (a Saturday 1 January is kept on Monday 3rd of the
+        // same year, so this does not arise today; the data wins for its own dates anyway).
+        let last = data_last + RULE_YEARS;
+        let known: BTreeSet<(NaiveDate, Division)> = rows.iter().map(|(d, div, _)| (*d, *div)).collect();
+        for year in data_last + 1..=last {
+            for division in Division::ALL {
+                for (d, title) in statutory(year, division) {
+                    if !known.contains(&(d, division)) {
+                        rows.push((d, division, title.to_string()));
+                    }
                 }
             }
         }
@@ -293,11 +430,17 @@ impl Calendar {
             RegimeDays { cum, holidays }
         };
 
-        Ok(Calendar { first, last, start, len, foia: build(Regime::Foia), foisa: build(Regime::Foisa) })
+        Ok(Calendar { first, last, data_last, start, len, foia: build(Regime::Foia), foisa: build(Regime::Foisa) })
     }
 
-    /// The built-in calendar, parsed once from the bank holiday data embedded in the crate.
+    /// The calendar in use: the one [`Calendar::install`]ed at start-up, else the one built
+    /// from the bank holiday data embedded in the crate (parsed once).
     pub fn uk() -> &'static Calendar {
+        INSTALLED.get().unwrap_or_else(Calendar::embedded)
+    }
+
+    /// The calendar built from the data embedded at compile time.
+    pub fn embedded() -> &'static Calendar {
         static UK: OnceLock<Calendar> = OnceLock::new();
         UK.get_or_init(|| {
             Calendar::from_csv(UK_BANK_HOLIDAYS_CSV)
@@ -305,9 +448,42 @@ impl Calendar {
         })
     }
 
-    /// The first and last year the calendar covers.
+    /// Makes `cal` the calendar [`Calendar::uk`] returns, for the rest of the process. Called
+    /// once at start-up, before any deadline is computed; a second call is refused (returns
+    /// false) so that no two parts of one process use different holidays.
+    pub fn install(cal: Calendar) -> bool {
+        INSTALLED.set(cal).is_ok()
+    }
+
+    /// The first and last year the calendar answers for (the last computed from the rules).
     pub fn covers(&self) -> (i32, i32) {
         (self.first, self.last)
+    }
+
+    /// The first and last year of the holiday data itself.
+    pub fn data_covers(&self) -> (i32, i32) {
+        (self.first, self.data_last)
+    }
+
+    /// Whether the holidays of `date`'s year were computed from the statutory rules rather
+    /// than read from the data (a one-off holiday would be missing).
+    pub fn is_computed(&self, date: NaiveDate) -> bool {
+        date.year() > self.data_last
+    }
+
+    /// The warning to show when any of `dates` lies past the data: names the years and what
+    /// was done instead.
+    pub fn warning_for(&self, dates: &[NaiveDate]) -> Option<String> {
+        let years: BTreeSet<i32> = dates.iter().filter(|d| self.is_computed(**d)).map(|d| d.year()).collect();
+        let first = years.first()?;
+        let last = years.last()?;
+        let span = if first == last { first.to_string() } else { format!("{first} to {last}") };
+        Some(format!(
+            "the bank holiday data ends in {}: the holidays of {span} are computed from the statutory rules \
+             (fixed and movable bank holidays with substitute days); a one-off holiday proclaimed later is not known. \
+             Update data/uk_bank_holidays.csv (or holidays_file in foi.toml) from GOV.UK.",
+            self.data_last
+        ))
     }
 
     fn days(&self, regime: Regime) -> &RegimeDays {
@@ -682,32 +858,24 @@ mod tests {
     #[test]
     fn out_of_range_is_an_error() {
         let c = cal();
-        assert_eq!(c.covers(), (2012, 2028));
-        let err = c.is_working_day(Regime::Foia, d("2029-01-01")).unwrap_err();
-        assert_eq!(err, CalendarError::OutOfRange { year: 2029, first: 2012, last: 2028 });
-        assert_eq!(err.to_string(), "no bank holiday data for 2029: the calendar covers 2012 to 2028");
-        // The due date of a request received in mid-December 2028 would be in 2029.
-        assert_eq!(
-            c.due_date(Regime::Foisa, d("2028-12-15")).unwrap_err().to_string(),
-            "no bank holiday data for 2029: the calendar covers 2012 to 2028"
-        );
+        assert_eq!(c.covers(), (2012, 2028 + RULE_YEARS));
         let err = c.due_date(Regime::Foia, d("2011-06-01")).unwrap_err();
-        assert_eq!(err, CalendarError::OutOfRange { year: 2011, first: 2012, last: 2028 });
-        assert_eq!(err.to_string(), "no bank holiday data for 2011: the calendar covers 2012 to 2028");
-        assert!(c.working_days_between(Regime::Foia, d("2028-12-01"), d("2029-01-02")).is_err());
-        assert!(c.working_days_between(Regime::Foia, d("2029-01-02"), d("2028-12-01")).is_err());
-        // Fri 1 Dec 2028: +28 = Fri 29 Dec, but Mon 25 and Tue 26 Dec push it into January
-        // 2029, whose holidays are unknown: an error, not a guess.
-        assert!(c.due_date(Regime::Foia, d("2028-12-01")).is_err());
+        assert_eq!(err, CalendarError::OutOfRange { year: 2011, first: 2012, last: 2088 });
+        assert_eq!(err.to_string(), "no bank holiday data for 2011: the calendar covers 2012 to 2088");
+        assert!(c.working_days_between(Regime::Foia, d("2011-12-01"), d("2012-01-02")).is_err());
+        assert!(c.is_working_day(Regime::Foia, d("2089-01-01")).is_err());
+        // Fri 1 Dec 2028: +28 = Fri 29 Dec; Christmas Mon 25 and Boxing Day Tue 26, then
+        // New Year's Day Mon 1 Jan 2029 and the Scottish 2 January (computed) -> Thu 4 Jan.
+        assert_eq!(c.due_date(Regime::Foia, d("2028-12-01")).unwrap(), d("2029-01-04"));
         // Wed 1 Nov 2028: +28 = Wed 29 Nov, no holiday inside (St Andrew's is Thu 30 Nov).
         assert_eq!(c.due_date(Regime::Foia, d("2028-11-01")).unwrap(), d("2028-11-29"));
-        assert!(c.holidays(Regime::Foia, 2029).is_empty());
+        assert_eq!(c.holidays(Regime::Foia, 2029).len(), 13, "{:?}", c.holidays(Regime::Foia, 2029));
     }
 
     #[test]
     fn embedded_data_is_valid_and_has_good_friday_everywhere() {
         let c = Calendar::from_csv(UK_BANK_HOLIDAYS_CSV).unwrap();
-        assert_eq!(c.covers(), (2012, 2028));
+        assert_eq!(c.data_covers(), (2012, 2028));
         for year in 2012..=2028 {
             let friday = good_friday(year).unwrap();
             assert_eq!(friday.weekday(), Weekday::Fri);
@@ -777,7 +945,7 @@ mod tests {
                     2024-01-01,scotland,New Year’s Day\n\
                     2024-01-01,northern-ireland,New Year’s Day\n";
         let c = Calendar::from_csv(text).unwrap();
-        assert_eq!(c.covers(), (2024, 2024));
+        assert_eq!(c.data_covers(), (2024, 2024));
         assert!(!c.is_working_day(Regime::Foia, d("2024-12-25")).unwrap());
         assert!(!c.is_working_day(Regime::Foisa, d("2024-12-25")).unwrap());
         assert!(!c.is_working_day(Regime::Foia, d("2024-03-29")).unwrap());
@@ -878,5 +1046,101 @@ mod tests {
         assert_eq!(clock.due(c, Regime::Foia).unwrap(), Some(d("2025-08-06")));
         // Elapsed on Mon 7 Jul: 11 up to 30 Jun + Tue 1 Jul; 2-7 Jul excluded -> 12.
         assert_eq!(clock.working_days_elapsed(c, Regime::Foia, d("2025-07-07")).unwrap(), 12);
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The rules give every holiday GOV.UK lists for 2012 to 2028 in all three divisions,
+    /// except the one-off changes proclaimed for a royal or national occasion, which no rule
+    /// can know.
+    #[test]
+    fn the_rules_reproduce_seventeen_years_of_gov_uk_data_but_its_one_offs() {
+        let mut reader = csv::Reader::from_reader(UK_BANK_HOLIDAYS_CSV.as_bytes());
+        let mut data: BTreeSet<(Division, NaiveDate)> = BTreeSet::new();
+        for r in reader.records() {
+            let r = r.unwrap();
+            data.insert((Division::parse(&r[1]).unwrap(), d(&r[0])));
+        }
+        // (year, dates only in the data, dates only in the rules), the same in each division.
+        let one_offs: [(i32, &[&str], &[&str]); 4] = [
+            // Diamond Jubilee: the spring holiday moved to 4 June, and 5 June added.
+            (2012, &["2012-06-04", "2012-06-05"], &["2012-05-28"]),
+            // VE Day 75: the early May holiday moved to Friday 8 May.
+            (2020, &["2020-05-08"], &["2020-05-04"]),
+            // Platinum Jubilee (spring holiday moved to 2 June, 3 June added) and the state
+            // funeral of Queen Elizabeth II.
+            (2022, &["2022-06-02", "2022-06-03", "2022-09-19"], &["2022-05-30"]),
+            // The coronation of King Charles III.
+            (2023, &["2023-05-08"], &[]),
+        ];
+        for year in 2012..=2028 {
+            for div in Division::ALL {
+                let rules: BTreeSet<NaiveDate> = statutory(year, div).into_iter().map(|(d, _)| d).collect();
+                let got: BTreeSet<NaiveDate> =
+                    data.iter().filter(|(v, x)| *v == div && x.year() == year).map(|x| x.1).collect();
+                let only_data: Vec<String> = got.difference(&rules).map(|d| d.to_string()).collect();
+                let only_rules: Vec<String> = rules.difference(&got).map(|d| d.to_string()).collect();
+                let (want_data, want_rules) = one_offs
+                    .iter()
+                    .find(|(y, _, _)| *y == year)
+                    .map(|(_, a, b)| (a.to_vec(), b.to_vec()))
+                    .unwrap_or_default();
+                assert_eq!(
+                    (only_data, only_rules),
+                    (
+                        want_data.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                        want_rules.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+                    ),
+                    "{year} {}",
+                    div.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn substitute_days_move_runs_together() {
+        let dates = |y, div| statutory(y, div).into_iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>();
+        // 2033: Christmas on a Sunday, Boxing Day Monday: Christmas is kept on Tuesday 27th.
+        let e = dates(2033, Division::EnglandAndWales);
+        assert!(e.contains(&"2033-12-26".to_string()) && e.contains(&"2033-12-27".to_string()), "{e:?}");
+        // 2028: 1 January a Saturday: Scotland keeps Monday 3rd and Tuesday 4th.
+        let s = dates(2028, Division::Scotland);
+        assert!(s.contains(&"2028-01-03".to_string()) && s.contains(&"2028-01-04".to_string()), "{s:?}");
+        // St Andrew's Day 2030 is a Saturday: Monday 2 December.
+        assert!(dates(2030, Division::Scotland).contains(&"2030-12-02".to_string()));
+        // The Boyne 2031 is a Saturday: Monday 14 July in Northern Ireland.
+        assert!(dates(2031, Division::NorthernIreland).contains(&"2031-07-14".to_string()));
+    }
+
+    #[test]
+    fn dates_past_the_data_are_computed_and_flagged() {
+        let cal = Calendar::embedded();
+        assert_eq!(cal.data_covers(), (2012, 2028));
+        assert_eq!(cal.covers(), (2012, 2028 + RULE_YEARS));
+        // Thu 20 Dec 2029: Christmas Tue 25, Boxing Day Wed 26, New Year Tue 1 Jan 2030 and
+        // the Scottish 2 January (FOIA counts every UK holiday) -> Wed 23 Jan 2030.
+        assert_eq!(cal.due_date(Regime::Foia, d("2029-12-20")).unwrap(), d("2030-01-23"));
+        // FOISA counts 2 January as well (it is Scottish): the same day.
+        assert_eq!(cal.due_date(Regime::Foisa, d("2029-12-20")).unwrap(), d("2030-01-23"));
+        // Thu 10 Apr 2031: Good Friday 11 Apr, Easter Monday 14 Apr, early May Monday 5 May
+        // -> Tue 13 May; FOISA has no Easter Monday -> Mon 12 May.
+        assert_eq!(cal.due_date(Regime::Foia, d("2031-04-10")).unwrap(), d("2031-05-13"));
+        assert_eq!(cal.due_date(Regime::Foisa, d("2031-04-10")).unwrap(), d("2031-05-12"));
+        assert!(cal.is_computed(d("2029-01-01")) && !cal.is_computed(d("2028-12-31")));
+        let w = cal.warning_for(&[d("2029-12-20"), d("2030-01-23")]).unwrap();
+        assert!(w.contains("ends in 2028") && w.contains("2029 to 2030"), "{w}");
+        assert_eq!(cal.warning_for(&[d("2026-12-05")]), None);
+        // Before the data: still an error.
+        assert!(cal.due_date(Regime::Foia, d("2011-06-01")).is_err());
     }
 }

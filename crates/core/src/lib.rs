@@ -15,13 +15,13 @@ pub mod round;
 pub mod secret;
 pub mod user;
 
-pub use body::{Body, BodyKind};
+pub use body::{AddressSource, Body, BodyKind, Confidence};
 pub use calendar::{Calendar, CalendarError, Clock, Pause, Regime};
 pub use codebook::{Answer, AnswerType, Codebook, Question};
 pub use lifecycle::{Actor, RequestState, TransitionError};
 pub use message::{Direction, MessageClass};
 pub use reference::Reference;
-pub use registry::{BodyRow, ImportError, ImportReport, SuccessionRow};
+pub use registry::{BodyImport, BodyPatch, BodyRow, ImportError, ImportReport, SuccessionRow};
 pub use round::{Request, RequestEvent, Round, clock_from_events};
 pub use secret::Secret;
 pub use user::Role;

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::body::is_plausible_email;
-use crate::{Body, BodyKind, Regime};
+use crate::{AddressSource, Body, BodyKind, Confidence, Regime};
 
 /// One problem in an imported file, at a line (1-based, counting the header as line 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -57,6 +57,55 @@ pub struct ImportReport<T> {
 pub struct BodyRow {
     pub line: u64,
     pub body: Body,
+}
+
+/// One good row of an update file (a code column and some fields, no kind): the fields it
+/// gives, for a body already in the registry. Fields not given are None and stay as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BodyPatch {
+    pub line: u64,
+    pub code: String,
+    pub region: Option<String>,
+    pub nhs_region: Option<String>,
+    pub ons_region: Option<String>,
+    pub website: Option<String>,
+    pub foi_email: Option<String>,
+    /// The row's `source_url`, `confidence` and `evidence`, when it gives an address.
+    pub email_source: Option<AddressSource>,
+    pub regime: Option<Regime>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A body file read either as a list of bodies (it has a kind column, or a kind was given
+/// for every row) or as updates to bodies already held (no kind: `code,foi_email` and the
+/// like, such as `foi_emails_found.csv`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum BodyImport {
+    Bodies(ImportReport<BodyRow>),
+    Updates(ImportReport<BodyPatch>),
+}
+
+impl BodyImport {
+    pub fn errors(&self) -> &[ImportError] {
+        match self {
+            BodyImport::Bodies(r) => &r.errors,
+            BodyImport::Updates(r) => &r.errors,
+        }
+    }
+    pub fn ignored_columns(&self) -> &[String] {
+        match self {
+            BodyImport::Bodies(r) => &r.ignored_columns,
+            BodyImport::Updates(r) => &r.ignored_columns,
+        }
+    }
+    pub fn rows(&self) -> usize {
+        match self {
+            BodyImport::Bodies(r) => r.rows.len(),
+            BodyImport::Updates(r) => r.rows.len(),
+        }
+    }
 }
 
 /// One good row of a succession list: `share` of the predecessor's area went to the successor.
@@ -186,13 +235,158 @@ const BODY_FIELDS: &[(&str, &[&str])] = &[
     ("gss_code", &["gss_code", "gss", "ons_code", "ons_gss_code", "lad_code", "la_code"]),
     ("name", &["name", "body_name", "organisation_name", "organisation", "authority", "council_name"]),
     ("kind", &["kind", "body_kind", "type", "organisation_type", "authority_type"]),
-    ("region", &["region", "nhs_region", "ons_region"]),
+    ("nhs_region", &["nhs_region", "nhs_england_region", "nhser", "nhser_name"]),
+    ("ons_region", &["ons_region", "rgn", "rgn_name", "region_name"]),
+    ("region", &["region"]),
+    ("source_url", &["source_url", "email_source", "foi_email_source", "found_on", "source_page"]),
+    ("confidence", &["confidence", "email_confidence", "foi_email_confidence"]),
+    ("evidence", &["evidence", "email_note", "foi_email_note", "how_found"]),
     ("website", &["website", "url", "web", "homepage", "web_site"]),
     ("foi_email", &["foi_email", "email", "foi_address", "email_address", "foi_contact"]),
     ("regime", &["regime", "foi_regime"]),
     ("valid_from", &["valid_from", "start_date", "established", "from"]),
     ("valid_to", &["valid_to", "end_date", "abolished", "to"]),
 ];
+
+/// The columns of a body file that only make sense with an address.
+fn email_source(
+    get: &dyn Fn(&str) -> Option<String>,
+    foi_email: &Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<AddressSource> {
+    let confidence = match get("confidence") {
+        None => None,
+        Some(c) => match c.parse::<Confidence>() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        },
+    };
+    let source = get("source_url");
+    let note = get("evidence");
+    if foi_email.is_none() {
+        if source.is_some() || confidence.is_some() {
+            problems.push("a source or confidence without an foi_email address".into());
+        }
+        return None;
+    }
+    // A row without a source column still gives a confidence or a note: the importer fills
+    // in the file as the source.
+    if source.is_none() && confidence.is_none() && note.is_none() {
+        return None;
+    }
+    Some(AddressSource { source: source.unwrap_or_default(), confidence, note, set_by: None, set_at: None })
+}
+
+/// The ONS and NHS regions of a row: explicit columns first, else `region` read by kind
+/// (a board's region is its NHS England region, a council's its ONS region).
+fn regions(get: &dyn Fn(&str) -> Option<String>, kind: Option<BodyKind>) -> [Option<String>; 3] {
+    let region = get("region");
+    let nhs = get("nhs_region").or_else(|| region.clone().filter(|_| kind.is_some_and(BodyKind::is_nhs)));
+    let ons = get("ons_region").or_else(|| region.clone().filter(|_| kind.is_some_and(|k| !k.is_nhs())));
+    let region = region.or_else(|| if kind.is_some_and(BodyKind::is_nhs) { nhs.clone() } else { ons.clone() });
+    [region, nhs, ons]
+}
+
+/// Reads a body file: as a body list when it has a kind column or `default_kind` is given,
+/// else as updates to bodies already held (the caller checks the codes exist).
+pub fn read_body_import(bytes: &[u8], default_kind: Option<BodyKind>) -> BodyImport {
+    let kind_column = match read_records(bytes) {
+        Ok((names, _)) => map_header(&names, BODY_FIELDS).map.contains_key("kind"),
+        Err(_) => true,
+    };
+    if kind_column || default_kind.is_some() {
+        BodyImport::Bodies(read_bodies(bytes, default_kind))
+    } else {
+        BodyImport::Updates(read_body_updates(bytes))
+    }
+}
+
+/// Reads an update file: a code column and the fields to set. A `name` column is read only
+/// to be ignored (an address list names its bodies for the reader; renaming is
+/// `foi bodies set --name`); a blank cell sets nothing.
+pub fn read_body_updates(bytes: &[u8]) -> ImportReport<BodyPatch> {
+    let mut report = ImportReport::default();
+    let (names, records) = match read_records(bytes) {
+        Ok(r) => r,
+        Err(errors) => {
+            report.errors = errors;
+            return report;
+        }
+    };
+    let h = map_header(&names, BODY_FIELDS);
+    report.ignored_columns = h.ignored();
+    if let Some(&i) = h.map.get("name") {
+        report.ignored_columns.push(h.names[i].clone());
+    }
+    if !["code", "ods_code", "gss_code"].iter().any(|f| h.map.contains_key(f)) {
+        report.errors.push(ImportError::at(1, "no code column (expected one of: code, ods_code, gss_code)"));
+        return report;
+    }
+    let settable = ["region", "nhs_region", "ons_region", "website", "foi_email", "regime", "valid_from", "valid_to"];
+    if !settable.iter().any(|f| h.map.contains_key(f)) {
+        report.errors.push(ImportError::at(
+            1,
+            format!(
+                "nothing to set: an update file (no kind column) needs a code column and one of: {}; \
+                 to add bodies, add name and kind columns (or give --kind)",
+                settable.join(", ")
+            ),
+        ));
+        return report;
+    }
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (line, rec) in &records {
+        let line = *line;
+        let mut problems = Vec::new();
+        let get = |f: &str| h.get(rec, f).map(str::to_string);
+        let Some(code) = get("code").or_else(|| get("ods_code")).or_else(|| get("gss_code")) else {
+            report.errors.push(ImportError::at(line, "no code"));
+            continue;
+        };
+        if let Some(first) = seen.insert(code.to_ascii_uppercase(), line) {
+            problems.push(format!("duplicate code {code} (first on line {first})"));
+        }
+        let foi_email = get("foi_email");
+        if let Some(e) = &foi_email
+            && !is_plausible_email(e)
+        {
+            problems.push(format!("malformed email address \"{e}\""));
+        }
+        let website = get("website");
+        if let Some(w) = &website
+            && !(w.starts_with("http://") || w.starts_with("https://"))
+        {
+            problems.push(format!("website \"{w}\" is not an http:// or https:// address"));
+        }
+        let email_source = email_source(&get, &foi_email, &mut problems);
+        let regime = get("regime").and_then(|r| r.parse::<Regime>().map_err(|e| problems.push(e.to_string())).ok());
+        let mut date =
+            |f: &str| get(f).and_then(|v| parse_date(line, f, &v).map_err(|e| problems.push(e.message)).ok());
+        let valid_from = date("valid_from");
+        let valid_to = date("valid_to");
+        if !problems.is_empty() {
+            report.errors.push(ImportError::at(line, problems.join("; ")));
+            continue;
+        }
+        report.rows.push(BodyPatch {
+            line,
+            code,
+            region: get("region"),
+            nhs_region: get("nhs_region"),
+            ons_region: get("ons_region"),
+            website,
+            foi_email,
+            email_source,
+            regime,
+            valid_from,
+            valid_to,
+        });
+    }
+    report
+}
 
 /// Reads a body list. `default_kind` applies to rows of a file without a kind column.
 /// Every bad row is reported (duplicate code, malformed email, unknown kind, bad date...);
@@ -262,6 +456,7 @@ pub fn read_bodies(bytes: &[u8], default_kind: Option<BodyKind>) -> ImportReport
         {
             problems.push(format!("website \"{w}\" is not an http:// or https:// address"));
         }
+        let email_source = email_source(&get, &foi_email, &mut problems);
         let regime = match get("regime") {
             None => Some(Regime::Foia),
             Some(r) => match r.parse::<Regime>() {
@@ -296,6 +491,7 @@ pub fn read_bodies(bytes: &[u8], default_kind: Option<BodyKind>) -> ImportReport
         let (Some(name), Some(kind), Some(regime)) = (name, kind, regime) else {
             continue;
         };
+        let [region, nhs_region, ons_region] = regions(&get, Some(kind));
         report.rows.push(BodyRow {
             line,
             body: Body {
@@ -304,9 +500,12 @@ pub fn read_bodies(bytes: &[u8], default_kind: Option<BodyKind>) -> ImportReport
                 gss_code: get("gss_code"),
                 name,
                 kind,
-                region: get("region"),
+                region,
+                nhs_region,
+                ons_region,
                 website,
                 foi_email,
+                email_source,
                 regime,
                 valid_from,
                 valid_to,

@@ -118,7 +118,7 @@ async fn scratch(labels: &[Labelled], setup: &Setup) -> Result<Scratch> {
     }
     for (code, address) in &addresses {
         let update = BodyUpdate { foi_email: Some((*address).to_string()), ..Default::default() };
-        store.update_body(code, &update, "evaluation").await?;
+        store.update_body(code, &update, "evaluation", None).await?;
     }
     let launch = Launch {
         slug: ROUND.into(),

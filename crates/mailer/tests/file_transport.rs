@@ -35,7 +35,7 @@ fn codebook_text() -> String {
     std::fs::read_to_string(root().join("data/codebooks/childrens-palliative-care.toml")).unwrap()
 }
 
-/// Imports the ICBs and two councils with addresses on a reserved domain, creates a round
+/// Imports the ICBs (those of 2022 and of 2026) and two councils with addresses on a reserved domain, creates a round
 /// and adds them.
 async fn setup(store: &Store) -> usize {
     let csv = std::fs::read(root().join("data/icbs.csv")).unwrap();
@@ -48,7 +48,12 @@ async fn setup(store: &Store) -> usize {
         if b.kind.is_nhs() {
             let email = format!("foi@{}.nhs.example", b.code.to_lowercase());
             store
-                .update_body(&b.code, &foi_store::BodyUpdate { foi_email: Some(email), ..Default::default() }, "test")
+                .update_body(
+                    &b.code,
+                    &foi_store::BodyUpdate { foi_email: Some(email), ..Default::default() },
+                    "test",
+                    None,
+                )
                 .await
                 .unwrap();
         }
@@ -67,8 +72,9 @@ async fn setup(store: &Store) -> usize {
         })
         .await
         .unwrap();
-    let codes: Vec<String> =
-        store.list_bodies(&Default::default()).await.unwrap().into_iter().map(|b| b.code).collect();
+    // The bodies that exist on the launch day: the 36 boards of April 2026 and two councils.
+    let current = foi_store::BodyFilter { current_on: Some(d("2026-11-02")), ..Default::default() };
+    let codes: Vec<String> = store.list_bodies(&current).await.unwrap().into_iter().map(|b| b.code).collect();
     round::add_bodies(store, "cpc", &codes, &Actor::Person("officer".into())).await.unwrap()
 }
 
@@ -87,17 +93,17 @@ fn opts(today: &str) -> SendOptions {
 #[tokio::test]
 async fn a_round_is_rendered_queued_and_written_exactly_once() {
     each_backend(|store| async move {
-        assert_eq!(setup(&store).await, 44);
+        assert_eq!(setup(&store).await, 38);
         let round = store.round("cpc").await.unwrap();
         let set = TemplateSet::load(&root().join("templates/childrens-palliative-care")).unwrap();
         let cb = Codebook::from_toml(&round.codebook).unwrap();
         let s = sender();
         let w = Writer { round: &round, templates: &set, codebook: &cb, sender: &s, today: d("2026-11-02") };
         let p = round::prepare(&store, &w, None).await.unwrap();
-        assert_eq!(p.ready.len(), 43);
+        assert_eq!(p.ready.len(), 37);
         assert_eq!(p.no_address.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(), vec!["E09000033"]);
         // The questions in the email are the codebook's questions for the body's kind.
-        let icb = p.ready.iter().find(|x| x.request.body.code == "QHG").unwrap();
+        let icb = p.ready.iter().find(|x| x.request.body.code == "QE1").unwrap();
         let text = icb.message.body_text.as_deref().unwrap();
         for q in cb.questions_for(foi_core::BodyKind::Icb) {
             assert!(text.contains(q.text.trim()), "question {} missing from the ICB request", q.id);
@@ -107,26 +113,26 @@ async fn a_round_is_rendered_queued_and_written_exactly_once() {
         assert!(raw.contains(&format!("Reply-To: foi+{reference}@charity.example")), "{raw}");
         assert!(raw.contains(&format!("Message-ID: <{reference}.request.0@charity.example>")), "{raw}");
         assert!(raw.contains(&format!("[FOI ref {reference}]")), "{raw}");
-        assert!(raw.contains("To: foi@qhg.nhs.example"), "{raw}");
+        assert!(raw.contains("To: foi@qe1.nhs.example"), "{raw}");
         assert!(raw.contains("definitions.pdf"), "the definitions are attached");
         assert!(!text.contains("&amp;") && !text.contains("&#x27;"), "text mail is not HTML-escaped");
 
         assert_eq!(
             round::queue(&store, &p.ready, &Actor::Person("officer".into()), d("2026-11-02")).await.unwrap(),
-            43
+            37
         );
-        let (preview, stored) = round::preview(&store, &w, "QHG").await.unwrap();
+        let (preview, stored) = round::preview(&store, &w, "QE1").await.unwrap();
         assert!(stored);
         let dir = tempfile::tempdir().unwrap();
         let mut t = Transport::File(FileOutbox::new(dir.path()).unwrap());
         let sum = outbox::send(&store, &mut t, &mut NoSentFolder, &opts("2026-11-02"), |_, _, _| {}).await.unwrap();
-        assert_eq!(sum.sent.len(), 43);
+        assert_eq!(sum.sent.len(), 37);
         let files: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
             .collect();
-        assert_eq!(files.len(), 43);
+        assert_eq!(files.len(), 37);
         // Exactly the previewed bytes went out.
         assert!(files.iter().any(|f| std::fs::read(f.path()).unwrap() == preview), "preview bytes are what was sent");
         // Sending again sends nothing; preparing again finds nothing to queue.
@@ -136,10 +142,10 @@ async fn a_round_is_rendered_queued_and_written_exactly_once() {
         let r = store.request(reference).await.unwrap();
         assert_eq!(r.state, RequestState::Sent);
         let st = round::status(&store, "cpc", d("2026-12-10")).await.unwrap();
-        let qhg = st.iter().find(|s| s.body_code == "QHG").unwrap();
+        let qe1 = st.iter().find(|s| s.body_code == "QE1").unwrap();
         // Sent Mon 2 Nov 2026; St Andrew's Day (Mon 30 Nov, Scotland) skipped: due Tue 1 Dec.
-        assert_eq!(qhg.due, Some(d("2026-12-01")));
-        assert_eq!(qhg.working_days_overdue, 7);
+        assert_eq!(qe1.due, Some(d("2026-12-01")));
+        assert_eq!(qe1.working_days_overdue, 7);
     })
     .await;
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Days, NaiveDate};
-use foi_core::{Body, BodyKind, BodyRow, Named, Regime, SuccessionRow};
+use foi_core::{AddressSource, Body, BodyKind, BodyPatch, BodyRow, Confidence, Named, Regime, SuccessionRow};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -56,8 +56,14 @@ pub struct BodyFilter {
 pub struct BodyUpdate {
     pub name: Option<String>,
     pub region: Option<String>,
+    pub nhs_region: Option<String>,
+    pub ons_region: Option<String>,
     pub website: Option<String>,
     pub foi_email: Option<String>,
+    /// Where a new `foi_email` was found (a page's address); default: the edit's source.
+    pub email_source: Option<String>,
+    pub email_confidence: Option<Confidence>,
+    pub email_note: Option<String>,
     pub regime: Option<Regime>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
@@ -100,16 +106,45 @@ pub(crate) fn to_body(m: body::Model) -> Result<Body> {
     Ok(Body {
         kind: body_kind(&m.code, &m.kind)?,
         regime: body_regime(&m.code, &m.regime)?,
+        email_source: address_source(
+            &m.code,
+            m.foi_email_source,
+            m.foi_email_confidence,
+            m.foi_email_note,
+            m.foi_email_set_by,
+            m.foi_email_set_at,
+        )?,
         code: m.code,
         ods_code: m.ods_code,
         gss_code: m.gss_code,
         name: m.name,
         region: m.region,
+        nhs_region: m.nhs_region,
+        ons_region: m.ons_region,
         website: m.website,
         foi_email: m.foi_email,
         valid_from: m.valid_from,
         valid_to: m.valid_to,
     })
+}
+
+/// A stored address provenance, read back (None when no source was recorded).
+pub(crate) fn address_source(
+    code: &str,
+    source: Option<String>,
+    confidence: Option<String>,
+    note: Option<String>,
+    set_by: Option<String>,
+    set_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<AddressSource>> {
+    let Some(source) = source else { return Ok(None) };
+    let confidence = confidence
+        .map(|c| {
+            Confidence::from_name(&c)
+                .ok_or_else(|| Error::Corrupt(format!("body {code} has unknown address confidence {c}")))
+        })
+        .transpose()?;
+    Ok(Some(AddressSource { source, confidence, note, set_by, set_at }))
 }
 
 /// A stored body kind, read back.
@@ -136,30 +171,40 @@ fn to_succession(m: succession::Model) -> Succession {
 }
 
 /// The fields of a body as (name, value) pairs, for comparing and logging.
-fn fields(b: &Body) -> [(&'static str, Option<String>); 10] {
+fn fields(b: &Body) -> [(&'static str, Option<String>); 14] {
+    let src = b.email_source.as_ref();
     [
         ("ods_code", b.ods_code.clone()),
         ("gss_code", b.gss_code.clone()),
         ("name", Some(b.name.clone())),
         ("kind", Some(b.kind.name().to_string())),
         ("region", b.region.clone()),
+        ("nhs_region", b.nhs_region.clone()),
+        ("ons_region", b.ons_region.clone()),
         ("website", b.website.clone()),
         ("foi_email", b.foi_email.clone()),
+        ("foi_email_source", src.map(|s| s.source.clone())),
+        ("foi_email_confidence", src.and_then(|s| s.confidence).map(|c| c.to_string())),
         ("regime", Some(b.regime.to_string())),
         ("valid_from", b.valid_from.map(|d| d.to_string())),
         ("valid_to", b.valid_to.map(|d| d.to_string())),
     ]
 }
 
-/// The changes that bring `old` to `new`. A blank field in `new` means "not given" and
-/// never clears what is stored (an address someone supplied survives a re-import).
-fn diff(old: &Body, new: &Body) -> Vec<FieldChange> {
-    fields(old)
+/// The fields that differ between `old` and `new`.
+fn changes(old: &Body, new: &Body) -> Vec<FieldChange> {
+    let mut out: Vec<FieldChange> = fields(old)
         .into_iter()
         .zip(fields(new))
-        .filter(|((_, o), (_, n))| n.is_some() && o != n)
+        .filter(|((_, o), (_, n))| o != n)
         .map(|((field, old), (_, new))| FieldChange { field, old, new })
-        .collect()
+        .collect();
+    // A new note on the same source is a change too, though too long to log in full.
+    let note = |b: &Body| b.email_source.as_ref().and_then(|s| s.note.clone());
+    if out.is_empty() && note(old) != note(new) {
+        out.push(FieldChange { field: "foi_email_note", old: note(old), new: note(new) });
+    }
+    out
 }
 
 fn apply(m: &mut body::ActiveModel, b: &Body) {
@@ -169,17 +214,77 @@ fn apply(m: &mut body::ActiveModel, b: &Body) {
     m.name = Set(b.name.clone());
     m.kind = Set(b.kind.name().to_string());
     m.region = Set(b.region.clone());
+    m.nhs_region = Set(b.nhs_region.clone());
+    m.ons_region = Set(b.ons_region.clone());
     m.website = Set(b.website.clone());
     m.foi_email = Set(b.foi_email.clone());
+    let src = b.email_source.as_ref();
+    m.foi_email_source = Set(src.map(|s| s.source.clone()));
+    m.foi_email_confidence = Set(src.and_then(|s| s.confidence).map(|c| c.to_string()));
+    m.foi_email_note = Set(src.and_then(|s| s.note.clone()));
+    m.foi_email_set_by = Set(src.and_then(|s| s.set_by.clone()));
+    m.foi_email_set_at = Set(src.and_then(|s| s.set_at));
     m.regime = Set(b.regime.to_string());
     m.valid_from = Set(b.valid_from);
     m.valid_to = Set(b.valid_to);
     m.updated_at = Set(now());
 }
 
+/// Who records an address, and from where, in one import or edit.
+struct Stamp<'a> {
+    /// The file or command, used when a row names no page.
+    source: &'a str,
+    by: Option<&'a str>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The address and its provenance after `given` (an address, with or without a source)
+/// meets what is held. A blank address keeps the old one and its source; a new address
+/// takes the row's source (else the file); the same address takes a source the row gives
+/// when it differs from the one held (a page found later is better than "imported").
+fn merged_address(
+    old_email: &Option<String>,
+    old_source: &Option<AddressSource>,
+    email: &Option<String>,
+    source: &Option<AddressSource>,
+    stamp: &Stamp,
+) -> (Option<String>, Option<AddressSource>) {
+    let Some(email) = email else { return (old_email.clone(), old_source.clone()) };
+    let stamped = |s: Option<&AddressSource>| {
+        let mut s = s.cloned().unwrap_or_else(|| AddressSource {
+            source: String::new(),
+            confidence: None,
+            note: None,
+            set_by: None,
+            set_at: None,
+        });
+        if s.source.is_empty() {
+            s.source = stamp.source.to_string();
+        }
+        s.set_by = stamp.by.map(str::to_string);
+        s.set_at = Some(stamp.at);
+        s
+    };
+    let same_address = old_email.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(email));
+    if !same_address {
+        return (Some(email.clone()), Some(stamped(source.as_ref())));
+    }
+    let differs = |new: &AddressSource| {
+        old_source.as_ref().is_none_or(|o| {
+            (!new.source.is_empty() && o.source != new.source) || o.confidence != new.confidence || o.note != new.note
+        })
+    };
+    match source {
+        Some(new) if differs(new) => (Some(email.clone()), Some(stamped(Some(new)))),
+        _ => (Some(email.clone()), old_source.clone()),
+    }
+}
+
 /// Merges `new` onto `old`: only fields `new` gives are taken.
-fn merged(old: &Body, new: &Body) -> Body {
+fn merged(old: &Body, new: &Body, stamp: &Stamp) -> Body {
     let pick = |n: &Option<String>, o: &Option<String>| n.clone().or_else(|| o.clone());
+    let (foi_email, email_source) =
+        merged_address(&old.foi_email, &old.email_source, &new.foi_email, &new.email_source, stamp);
     Body {
         code: old.code.clone(),
         ods_code: pick(&new.ods_code, &old.ods_code),
@@ -187,11 +292,33 @@ fn merged(old: &Body, new: &Body) -> Body {
         name: new.name.clone(),
         kind: new.kind,
         region: pick(&new.region, &old.region),
+        nhs_region: pick(&new.nhs_region, &old.nhs_region),
+        ons_region: pick(&new.ons_region, &old.ons_region),
         website: pick(&new.website, &old.website),
-        foi_email: pick(&new.foi_email, &old.foi_email),
+        foi_email,
+        email_source,
         regime: new.regime,
         valid_from: new.valid_from.or(old.valid_from),
         valid_to: new.valid_to.or(old.valid_to),
+    }
+}
+
+/// Applies an update row to `old`: only the fields it gives.
+fn patched(old: &Body, p: &BodyPatch, stamp: &Stamp) -> Body {
+    let pick = |n: &Option<String>, o: &Option<String>| n.clone().or_else(|| o.clone());
+    let (foi_email, email_source) =
+        merged_address(&old.foi_email, &old.email_source, &p.foi_email, &p.email_source, stamp);
+    Body {
+        region: pick(&p.region, &old.region),
+        nhs_region: pick(&p.nhs_region, &old.nhs_region),
+        ons_region: pick(&p.ons_region, &old.ons_region),
+        website: pick(&p.website, &old.website),
+        foi_email,
+        email_source,
+        regime: p.regime.unwrap_or(old.regime),
+        valid_from: p.valid_from.or(old.valid_from),
+        valid_to: p.valid_to.or(old.valid_to),
+        ..old.clone()
     }
 }
 
@@ -221,6 +348,19 @@ impl Store {
     /// Imports bodies all or nothing: adds new codes, updates changed ones in place (logging
     /// each changed field against `source`), leaves the rest. With `dry_run` nothing is written.
     pub async fn import_bodies(&self, rows: &[BodyRow], source: &str, dry_run: bool) -> Result<BodyImportSummary> {
+        self.import_bodies_by(rows, source, None, dry_run).await
+    }
+
+    /// [`Store::import_bodies`], naming who imported: each address added or changed records
+    /// `by`, now, and its row's page (`source_url`) or else `source`.
+    pub async fn import_bodies_by(
+        &self,
+        rows: &[BodyRow],
+        source: &str,
+        by: Option<&str>,
+        dry_run: bool,
+    ) -> Result<BodyImportSummary> {
+        let stamp = Stamp { source, by, at: now() };
         let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let existing: HashMap<String, body::Model> =
@@ -233,19 +373,21 @@ impl Store {
                 None => {
                     summary.added.push(b.code.clone());
                     let mut m = body::ActiveModel { created_at: Set(now()), ..Default::default() };
-                    apply(&mut m, b);
+                    let (foi_email, email_source) = merged_address(&None, &None, &b.foi_email, &b.email_source, &stamp);
+                    apply(&mut m, &Body { foi_email, email_source, ..b.clone() });
                     new_rows.push(m);
                 }
                 Some(m) => {
                     let old = to_body(m.clone())?;
-                    let changes = diff(&old, b);
+                    let new = merged(&old, b, &stamp);
+                    let changes = changes(&old, &new);
                     if changes.is_empty() {
                         summary.unchanged += 1;
                         continue;
                     }
                     if !dry_run {
                         let mut am: body::ActiveModel = m.clone().into();
-                        apply(&mut am, &merged(&old, b));
+                        apply(&mut am, &new);
                         am.update(&txn).await?;
                         log_changes(&txn, m.id, &changes, source).await?;
                     }
@@ -261,6 +403,58 @@ impl Store {
             body::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
         }
         txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// Applies an update file all or nothing: each row sets the fields it gives on the body
+    /// with its code and nothing else. A code the registry does not hold fails the whole file,
+    /// naming every such line.
+    pub async fn patch_bodies(
+        &self,
+        rows: &[BodyPatch],
+        source: &str,
+        by: Option<&str>,
+        dry_run: bool,
+    ) -> Result<BodyImportSummary> {
+        let stamp = Stamp { source, by, at: now() };
+        let _writing = self.write_lock().await;
+        let txn = self.db.begin().await?;
+        let existing: HashMap<String, body::Model> =
+            body::Entity::find().all(&txn).await?.into_iter().map(|m| (m.code.to_ascii_uppercase(), m)).collect();
+        let unknown: Vec<String> = rows
+            .iter()
+            .filter(|r| !existing.contains_key(&r.code.to_ascii_uppercase()))
+            .map(|r| format!("line {}: no body has code {}", r.line, r.code))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{} (a file without a kind column only updates bodies already held; to add bodies, give name and kind columns)",
+                unknown.join("; ")
+            )));
+        }
+        let mut summary = BodyImportSummary::default();
+        for row in rows {
+            let m = &existing[&row.code.to_ascii_uppercase()];
+            let old = to_body(m.clone())?;
+            let new = patched(&old, row, &stamp);
+            let changes = changes(&old, &new);
+            if changes.is_empty() {
+                summary.unchanged += 1;
+                continue;
+            }
+            if !dry_run {
+                let mut am: body::ActiveModel = m.clone().into();
+                apply(&mut am, &new);
+                am.update(&txn).await?;
+                log_changes(&txn, m.id, &changes, source).await?;
+            }
+            summary.updated.push((old.code.clone(), changes));
+        }
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+        }
         Ok(summary)
     }
 
@@ -291,7 +485,13 @@ impl Store {
         let search = filter.search.as_ref().map(|s| s.to_lowercase());
         models
             .into_iter()
-            .filter(|m| region.as_ref().is_none_or(|r| m.region.as_ref().is_some_and(|x| x.to_lowercase() == *r)))
+            .filter(|m| {
+                region.as_ref().is_none_or(|r| {
+                    [&m.region, &m.nhs_region, &m.ons_region]
+                        .iter()
+                        .any(|x| x.as_ref().is_some_and(|x| x.to_lowercase() == *r))
+                })
+            })
             .filter(|m| {
                 search.as_ref().is_none_or(|s| m.name.to_lowercase().contains(s) || m.code.to_lowercase().contains(s))
             })
@@ -307,8 +507,15 @@ impl Store {
         }
     }
 
-    /// Edits one body and logs each changed field against `source`.
-    pub async fn update_body(&self, code: &str, update: &BodyUpdate, source: &str) -> Result<Vec<FieldChange>> {
+    /// Edits one body and logs each changed field against `source`; a new address records
+    /// `by`, now and `update.email_source` (else `source`) as its provenance.
+    pub async fn update_body(
+        &self,
+        code: &str,
+        update: &BodyUpdate,
+        source: &str,
+        by: Option<&str>,
+    ) -> Result<Vec<FieldChange>> {
         let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
         let m = find_body(&txn, &self.body(code).await?.code).await?;
@@ -323,22 +530,45 @@ impl Store {
         {
             return Err(Error::Invalid(format!("malformed email address \"{e}\"")));
         }
+        if let Some(s) = update.email_source.as_deref().filter(|s| !s.trim().is_empty())
+            && update.foi_email.as_deref().is_none_or(|e| e.trim().is_empty())
+            && old.foi_email.is_none()
+        {
+            return Err(Error::Invalid(format!("a source (\"{s}\") needs an address to go with it")));
+        }
+        let stamp = Stamp { source, by, at: now() };
+        let given_source = (update.email_source.is_some()
+            || update.email_confidence.is_some()
+            || update.email_note.is_some())
+        .then(|| AddressSource {
+            source: update.email_source.clone().unwrap_or_default().trim().to_string(),
+            confidence: update.email_confidence,
+            note: update.email_note.clone().filter(|n| !n.trim().is_empty()),
+            set_by: None,
+            set_at: None,
+        });
+        let (foi_email, email_source) = match update.foi_email.as_deref().map(str::trim) {
+            Some("") => (None, None),
+            Some(e) => merged_address(&old.foi_email, &old.email_source, &Some(e.to_string()), &given_source, &stamp),
+            None if given_source.is_some() => {
+                merged_address(&old.foi_email, &old.email_source, &old.foi_email, &given_source, &stamp)
+            }
+            None => (old.foi_email.clone(), old.email_source.clone()),
+        };
         let new = Body {
             name: update.name.clone().unwrap_or_else(|| old.name.clone()),
             region: blank_is_none(&update.region, &old.region),
+            nhs_region: blank_is_none(&update.nhs_region, &old.nhs_region),
+            ons_region: blank_is_none(&update.ons_region, &old.ons_region),
             website: blank_is_none(&update.website, &old.website),
-            foi_email: blank_is_none(&update.foi_email, &old.foi_email),
+            foi_email,
+            email_source,
             regime: update.regime.unwrap_or(old.regime),
             valid_from: update.valid_from.or(old.valid_from),
             valid_to: update.valid_to.or(old.valid_to),
             ..old.clone()
         };
-        let changes: Vec<FieldChange> = fields(&old)
-            .into_iter()
-            .zip(fields(&new))
-            .filter(|((_, o), (_, n))| o != n)
-            .map(|((field, old), (_, new))| FieldChange { field, old, new })
-            .collect();
+        let changes = changes(&old, &new);
         if !changes.is_empty() {
             let mut am: body::ActiveModel = m.clone().into();
             apply(&mut am, &new);

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use foi_core::{Actor, BodyKind, MessageClass, Named, RequestEvent, RequestState};
+use foi_core::{Actor, BodyKind, MessageClass, Named, Regime, RequestEvent, RequestState};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -44,7 +44,12 @@ pub struct BodySummary {
     pub code: String,
     pub name: String,
     pub kind: BodyKind,
+    /// The region as the body list gave it (see [`foi_core::Body::region`]).
     pub region: Option<String>,
+    pub nhs_region: Option<String>,
+    pub ons_region: Option<String>,
+    /// The statute whose working days the body's clock runs on.
+    pub regime: Regime,
 }
 
 /// A request, as the reports count it.
@@ -132,15 +137,16 @@ struct Wanted {
 }
 
 #[derive(Deserialize)]
-struct RequestRow(i32, String, String, String, String, String, Option<String>);
+struct RequestRow(i32, String, String, String, String, String, Option<String>, Option<String>, Option<String>, String);
 
-type RequestTuple = (i32, String, String, String, String, String, Option<String>);
+type RequestTuple =
+    (i32, String, String, String, String, String, Option<String>, Option<String>, Option<String>, String);
 type EventTuple = (i32, i64, DateTime<Utc>, NaiveDate, Option<String>, String, String);
 type TagTuple = (i32, i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
 
 impl From<RequestTuple> for RequestRow {
     fn from(t: RequestTuple) -> Self {
-        RequestRow(t.0, t.1, t.2, t.3, t.4, t.5, t.6)
+        RequestRow(t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9)
     }
 }
 
@@ -249,7 +255,7 @@ impl Store {
         // threads as they arrive.
         let from = |join: &str| format!("FROM requests r {join} WHERE r.round_id = {}", round.id);
         let requests_sql = json.select(
-            "r.id, r.reference, r.state, b.code, b.name, b.kind, b.region",
+            "r.id, r.reference, r.state, b.code, b.name, b.kind, b.region, b.nhs_region, b.ons_region, b.regime",
             &from("JOIN bodies b ON b.id = r.body_id"),
         );
         let coded_sql = json.select("r.id, r.coded", &format!("{} AND r.coded IS NOT NULL", from("")));
@@ -301,14 +307,17 @@ impl Store {
         requests.sort_by_key(|r| r.0);
         let mut all: Vec<RequestFacts> = Vec::with_capacity(requests.len());
         let mut index: HashMap<i32, usize> = HashMap::with_capacity(requests.len());
-        for RequestRow(id, reference, request_state, code, name, kind, region) in requests {
+        for RequestRow(id, reference, request_state, code, name, kind, region, nhs_region, ons_region, regime) in
+            requests
+        {
             let kind: BodyKind =
                 named(&kind).ok_or_else(|| Error::Corrupt(format!("body {code} has unknown kind {kind}")))?;
+            let regime = crate::bodies::body_regime(&code, &regime)?;
             let request = RequestSummary {
                 id,
                 reference,
                 state: state(&request_state)?,
-                body: BodySummary { code, name, kind, region },
+                body: BodySummary { code, name, kind, region, nhs_region, ons_region, regime },
             };
             index.insert(id, all.len());
             let answers = coded.remove(&id).unwrap_or_default();

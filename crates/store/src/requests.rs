@@ -167,6 +167,13 @@ struct RequestRow(
     String,
     Option<NaiveDate>,
     Option<NaiveDate>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Ts>,
 );
 
 impl RequestRow {
@@ -191,7 +198,22 @@ impl RequestRow {
             regime,
             valid_from,
             valid_to,
+            nhs_region,
+            ons_region,
+            email_source,
+            email_confidence,
+            email_note,
+            email_set_by,
+            email_set_at,
         ) = self;
+        let email_source = crate::bodies::address_source(
+            &code,
+            email_source,
+            email_confidence,
+            email_note,
+            email_set_by,
+            email_set_at.map(|t| t.0),
+        )?;
         let body = foi_core::Body {
             kind: crate::bodies::body_kind(&code, &kind)?,
             regime: crate::bodies::body_regime(&code, &regime)?,
@@ -200,8 +222,11 @@ impl RequestRow {
             gss_code,
             name,
             region,
+            nhs_region,
+            ons_region,
             website,
             foi_email,
+            email_source,
             valid_from,
             valid_to,
         };
@@ -219,7 +244,7 @@ impl RequestRow {
     }
 }
 
-plain_row!(RequestRow: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18);
+plain_row!(RequestRow: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25);
 
 /// A clock event of a request, as [`Store::round_clock_events`] reads it.
 #[derive(Deserialize)]
@@ -581,7 +606,8 @@ impl Store {
             .page_rows(
                 "r.id, r.round_id, r.reference, r.state, r.to_address, r.sent_at, r.exemptions, r.chasers_sent, \
                  b.code, b.ods_code, b.gss_code, b.name, b.kind, b.region, b.website, b.foi_email, b.regime, \
-                 b.valid_from, b.valid_to",
+                 b.valid_from, b.valid_to, b.nhs_region, b.ons_region, b.foi_email_source, \
+                 b.foi_email_confidence, b.foi_email_note, b.foi_email_set_by, b.foi_email_set_at",
                 &format!("FROM requests r JOIN bodies b ON b.id = r.body_id {join} WHERE {condition}"),
                 vec![param],
                 "requests",

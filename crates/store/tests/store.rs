@@ -39,23 +39,41 @@ async fn both_backends_are_used_and_really_answer() {
 #[tokio::test]
 async fn shipped_lists_import_once() {
     each_backend(|store| async move {
-        for (file, n) in [("icbs.csv", 42), ("upper_tier_las.csv", 153), ("ccgs_2017.csv", 207)] {
+        for (file, n) in [("icbs.csv", 48), ("upper_tier_las.csv", 153), ("ccgs_2017.csv", 207)] {
             let first = import(&store, file).await;
             assert_eq!((first.added.len(), first.updated.len()), (n, 0), "{file}");
             let second = import(&store, file).await;
             assert_eq!((second.changed(), second.unchanged), (0, n), "{file} imported twice");
         }
         let all = store.list_bodies(&BodyFilter::default()).await.unwrap();
-        assert_eq!(all.len(), 42 + 153 + 207);
+        assert_eq!(all.len(), 48 + 153 + 207);
         let icbs = store.list_bodies(&BodyFilter { kinds: vec![BodyKind::Icb], ..Default::default() }).await.unwrap();
-        assert_eq!(icbs.len(), 42);
+        assert_eq!(icbs.len(), 42 + 6, "the boards of 2022 and the six new ones of 2026");
         // Blank emails stay blank: 6 ICBs and 3 councils have a known address.
         let with_email = all.iter().filter(|b| b.foi_email.is_some()).count();
         assert_eq!(with_email, 9);
-        // CCGs were abolished on 1 July 2022: none is current now.
+        // CCGs were abolished on 1 July 2022, and 12 boards on 1 April 2026.
         let current =
             store.list_bodies(&BodyFilter { current_on: Some(d("2026-11-23")), ..Default::default() }).await.unwrap();
-        assert_eq!(current.len(), 42 + 153);
+        assert_eq!(current.len(), 36 + 153);
+        let boards_2025 = store
+            .list_bodies(&BodyFilter {
+                current_on: Some(d("2025-11-23")),
+                kinds: vec![BodyKind::Icb],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(boards_2025.len(), 42);
+        // Each body has its NHS England region; councils their ONS region too, boards none.
+        assert!(current.iter().all(|b| b.nhs_region.is_some()), "every current body has an NHS region");
+        assert!(current.iter().filter(|b| !b.kind.is_nhs()).all(|b| b.ons_region.is_some()));
+        assert!(current.iter().filter(|b| b.kind.is_nhs()).all(|b| b.ons_region.is_none()));
+        let hartlepool = store.body("E06000001").await.unwrap();
+        assert_eq!(
+            (hartlepool.nhs_region.as_deref(), hartlepool.ons_region.as_deref()),
+            (Some("North East and Yorkshire"), Some("North East"))
+        );
         let in_2017 = store
             .list_bodies(&BodyFilter {
                 current_on: Some(d("2017-10-09")),
@@ -67,7 +85,7 @@ async fn shipped_lists_import_once() {
         assert_eq!(in_2017.len(), 207);
         let london =
             store.list_bodies(&BodyFilter { region: Some("london".into()), ..Default::default() }).await.unwrap();
-        assert_eq!(london.len(), 33 + 5);
+        assert_eq!(london.len(), 33 + 5 + 1, "33 councils, the 5 London boards of 2022 and the merged one of 2026");
     })
     .await;
 }
@@ -78,7 +96,7 @@ async fn an_updated_file_updates_in_place_and_logs_what_changed() {
         import(&store, "icbs.csv").await;
         // An officer supplies an address; a re-import of the blank shipped list keeps it.
         store
-            .update_body("QHG", &BodyUpdate { foi_email: Some("foi@blmk.example".into()), ..Default::default() }, "test")
+            .update_body("QHG", &BodyUpdate { foi_email: Some("foi@blmk.example".into()), ..Default::default() }, "test", None)
             .await
             .unwrap();
         assert_eq!(import(&store, "icbs.csv").await.changed(), 0);
@@ -95,8 +113,11 @@ async fn an_updated_file_updates_in_place_and_logs_what_changed() {
         assert_eq!((b.name.as_str(), b.foi_email.as_deref()), ("NHS BLMK ICB", Some("foi@blmk.example")));
         let history = store.body_history("qhg").await.unwrap();
         let logged: Vec<(&str, &str)> = history.iter().map(|c| (c.field.as_str(), c.source.as_str())).collect();
-        assert_eq!(logged, vec![("foi_email", "test"), ("name", "update.csv"), ("website", "update.csv")]);
-        assert!(store.update_body("QHG", &BodyUpdate { foi_email: Some("nope".into()), ..Default::default() }, "t").await.is_err());
+        assert_eq!(
+            logged,
+            vec![("foi_email", "test"), ("foi_email_source", "test"), ("name", "update.csv"), ("website", "update.csv")]
+        );
+        assert!(store.update_body("QHG", &BodyUpdate { foi_email: Some("nope".into()), ..Default::default() }, "t", None).await.is_err());
     })
     .await;
 }
@@ -122,7 +143,7 @@ async fn succession_files_load_and_reload() {
         assert!(merged.errors.is_empty(), "{:?}", merged.errors);
         let s = store.import_successions(&merged.rows, false).await.unwrap();
         assert_eq!(s.added, 16);
-        assert!(s.unknown_codes.contains(&"D7T5G".to_string()), "{:?}", s.unknown_codes);
+        assert!(s.unknown_codes.is_empty(), "the new boards are in icbs.csv: {:?}", s.unknown_codes);
     })
     .await;
 }
@@ -130,7 +151,9 @@ async fn succession_files_load_and_reload() {
 #[tokio::test]
 async fn succeed_closes_the_old_bodies() {
     each_backend(|store| async move {
-        import(&store, "icbs.csv").await;
+        let old = "code,name,kind,valid_from\nQH8,NHS Mid and South Essex ICB,icb,2022-07-01\n\
+                   QJG,NHS Suffolk and North East Essex ICB,icb,2022-07-01\n";
+        store.import_bodies(&registry::read_bodies(old.as_bytes(), None).rows, "old.csv", false).await.unwrap();
         let csv = "code,name,kind,region\nD7T5G,NHS Essex ICB,icb,East of England\n";
         let r = registry::read_bodies(csv.as_bytes(), None);
         store.import_bodies(&r.rows, "new.csv", false).await.unwrap();
@@ -143,6 +166,106 @@ async fn succeed_closes_the_old_bodies() {
         store.record_succession(&["QH8".into()], "D7T5G", d("2026-04-01"), None, "test").await.unwrap();
         assert_eq!(store.successions_of("D7T5G").await.unwrap().0.len(), 2);
         assert!(store.record_succession(&["NOPE".into()], "D7T5G", d("2026-04-01"), None, "t").await.is_err());
+    })
+    .await;
+}
+
+/// An address-only file (`code,foi_email`) sets those addresses and nothing else, records
+/// where each came from and who set it, and a file naming a code the registry does not hold
+/// changes nothing.
+#[tokio::test]
+async fn an_address_file_sets_addresses_with_their_provenance() {
+    each_backend(|store| async move {
+        import(&store, "icbs.csv").await;
+        import(&store, "upper_tier_las.csv").await;
+        let before = store.body("E06000001").await.unwrap();
+        let patch = |csv: &str| match registry::read_body_import(csv.as_bytes(), None) {
+            registry::BodyImport::Updates(r) => {
+                assert!(r.errors.is_empty(), "{:?}", r.errors);
+                r.rows
+            }
+            registry::BodyImport::Bodies(_) => panic!("read as a body list: {csv}"),
+        };
+        let rows = patch("code,foi_email\nE06000001,foi@hartlepool.example\nQHG,\n");
+        let done = store.patch_bodies(&rows, "import addresses.csv", Some("ann"), false).await.unwrap();
+        assert_eq!((done.updated.len(), done.unchanged), (1, 1), "a blank cell sets nothing");
+        let after = store.body("E06000001").await.unwrap();
+        assert_eq!(after.foi_email.as_deref(), Some("foi@hartlepool.example"));
+        let src = after.email_source.clone().unwrap();
+        assert_eq!(
+            (src.source.as_str(), src.confidence, src.set_by.as_deref()),
+            ("import addresses.csv", None, Some("ann"))
+        );
+        assert!(src.set_at.is_some());
+        // Nothing else moved.
+        assert_eq!(
+            foi_core::Body { foi_email: None, email_source: None, ..after.clone() },
+            foi_core::Body { foi_email: None, email_source: None, ..before.clone() }
+        );
+        // The shipped list of found addresses: each with its page and confidence.
+        let found = match registry::read_body_import(&data("foi_emails_found.csv"), None) {
+            registry::BodyImport::Updates(r) => r,
+            registry::BodyImport::Bodies(_) => panic!("foi_emails_found.csv read as a body list"),
+        };
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        assert_eq!(found.ignored_columns, vec!["name".to_string()]);
+        store.patch_bodies(&found.rows, "import foi_emails_found.csv", Some("ann"), false).await.unwrap();
+        let kent = store.body("E10000016").await.unwrap();
+        assert_eq!(kent.foi_email.as_deref(), Some("freedomofinformation@kent.gov.uk"));
+        let src = kent.email_source.unwrap();
+        assert!(src.source.starts_with("https://www.kent.gov.uk/"), "{}", src.source);
+        assert_eq!(src.confidence, Some(foi_core::Confidence::High));
+        assert!(src.note.is_some());
+        // Importing the same file again changes nothing.
+        let again = store.patch_bodies(&found.rows, "import foi_emails_found.csv", Some("bob"), false).await.unwrap();
+        assert_eq!(again.changed(), 0);
+        // An unknown code fails the whole file, naming its line.
+        let err = store
+            .patch_bodies(
+                &patch("code,foi_email\nE10000016,new@kent.example\nZZZ,foi@nowhere.example\n"),
+                "x",
+                None,
+                false,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3: no body has code ZZZ"), "{err}");
+        assert_eq!(
+            store.body("E10000016").await.unwrap().foi_email.as_deref(),
+            Some("freedomofinformation@kent.gov.uk")
+        );
+        // Clearing an address clears its source too.
+        store
+            .update_body(
+                "E10000016",
+                &BodyUpdate { foi_email: Some(String::new()), ..Default::default() },
+                "t",
+                Some("ann"),
+            )
+            .await
+            .unwrap();
+        let cleared = store.body("E10000016").await.unwrap();
+        assert_eq!((cleared.foi_email, cleared.email_source), (None, None));
+        // An edit names its page and confidence.
+        let update = BodyUpdate {
+            foi_email: Some("foi@kent.example".into()),
+            email_source: Some("https://kent.example/foi".into()),
+            email_confidence: Some(foi_core::Confidence::Medium),
+            ..Default::default()
+        };
+        store.update_body("E10000016", &update, "foi bodies set", Some("ann")).await.unwrap();
+        let src = store.body("E10000016").await.unwrap().email_source.unwrap();
+        assert_eq!(
+            (src.source.as_str(), src.confidence),
+            ("https://kent.example/foi", Some(foi_core::Confidence::Medium))
+        );
+        // Requests read their body's address source too.
+        store.create_round(&new_round("cpc")).await.unwrap();
+        store.add_requests("cpc", &[("E10000016".into(), "REFK".into())], &Actor::Person("ann".into())).await.unwrap();
+        let r = store.request("REFK").await.unwrap();
+        assert_eq!(r.body.email_source.unwrap().source, "https://kent.example/foi");
+        assert_eq!(r.body.ons_region.as_deref(), Some("South East"));
     })
     .await;
 }
@@ -344,10 +467,10 @@ async fn a_rounds_revision_moves_whenever_its_requests_their_events_or_their_bod
 
         // A body of the round renamed; a body in no round renamed moves nothing.
         let rename = |name: &str| BodyUpdate { name: Some(name.into()), ..Default::default() };
-        store.update_body("QUE", &rename("Renamed ICB"), "test").await.unwrap();
+        store.update_body("QUE", &rename("Renamed ICB"), "test", None).await.unwrap();
         let a3 = revision("a").await;
         assert!(a3 > a2);
-        store.update_body("QOX", &rename("Elsewhere ICB"), "test").await.unwrap();
+        store.update_body("QOX", &rename("Elsewhere ICB"), "test", None).await.unwrap();
         assert_eq!((revision("a").await, revision("b").await), (a3, b0));
 
         // Writers to the same round at once all land (on PostgreSQL the round's row is

@@ -763,41 +763,78 @@ pub async fn tag(
 pub struct BodiesQuery {
     q: Option<String>,
     done: Option<String>,
+    /// Only bodies without an FOI address (what an officer works through before a launch).
+    missing: Option<String>,
+    /// Only bodies that exist today.
+    current: Option<String>,
+}
+
+impl BodiesQuery {
+    fn on(v: &Option<String>) -> bool {
+        v.as_deref().is_some_and(|v| !v.is_empty() && v != "0")
+    }
 }
 
 async fn bodies_page(
     app: &App,
     s: &Signed,
-    q: Option<String>,
+    q: &BodiesQuery,
     flash: Option<&str>,
     report: Option<String>,
 ) -> Result<Html<String>> {
-    let search = q.clone().filter(|s| !s.trim().is_empty());
+    let search = q.q.clone().filter(|s| !s.trim().is_empty());
+    let (missing, current) = (BodiesQuery::on(&q.missing), BodiesQuery::on(&q.current));
     let total = app.store.list_bodies(&BodyFilter::default()).await?.len();
-    let found = app.store.list_bodies(&BodyFilter { search: search.clone(), ..Default::default() }).await?;
+    let filter = BodyFilter {
+        search: search.clone(),
+        missing_email: missing,
+        current_on: current.then(|| app.today()),
+        ..Default::default()
+    };
+    let found = app.store.list_bodies(&filter).await?;
     let bodies: Vec<BodyRow> = found
         .into_iter()
         .take(500)
-        .map(|b| BodyRow {
-            kind: b.kind.label(),
-            region: b.region.unwrap_or_default(),
-            email: b.foi_email.unwrap_or_default(),
-            code: b.code,
-            name: b.name,
+        .map(|b| {
+            let src = b.email_source.as_ref();
+            BodyRow {
+                kind: b.kind.label(),
+                nhs_region: b.nhs_region.clone().unwrap_or_default(),
+                ons_region: b.ons_region.clone().unwrap_or_default(),
+                email: b.foi_email.clone().unwrap_or_default(),
+                source: src.map(|s| s.source.clone()).unwrap_or_default(),
+                source_is_link: src
+                    .is_some_and(|s| s.source.starts_with("https://") || s.source.starts_with("http://")),
+                confidence: src.and_then(|s| s.confidence).map(|c| c.to_string()).unwrap_or_default(),
+                note: src.and_then(|s| s.note.clone()).unwrap_or_default(),
+                recorded: src
+                    .map(|s| {
+                        let by = s.set_by.as_deref().unwrap_or("unknown");
+                        match s.set_at {
+                            Some(at) => format!("{by}, {}", at.format("%Y-%m-%d")),
+                            None => by.to_string(),
+                        }
+                    })
+                    .unwrap_or_default(),
+                code: b.code,
+                name: b.name,
+            }
         })
         .collect();
     views::render(&views::Bodies {
         layout: frame(s, "Bodies", flash),
         bodies,
         total,
-        q: q.unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        missing,
+        current,
         may_edit: auth::may(s.user.role, Action::Admin),
         report,
     })
 }
 
 pub async fn bodies(State(app): State<App>, s: Signed, Query(q): Query<BodiesQuery>) -> Result<Html<String>> {
-    bodies_page(&app, &s, q.q, done_message(q.done.as_deref()), None).await
+    bodies_page(&app, &s, &q, done_message(q.done.as_deref()), None).await
 }
 
 #[derive(Deserialize)]
@@ -805,6 +842,11 @@ pub struct EditBody {
     #[serde(default)]
     csrf: String,
     email: String,
+    /// The page the address was read on.
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    confidence: String,
 }
 
 pub async fn edit_body(
@@ -814,8 +856,19 @@ pub async fn edit_body(
     Form(f): Form<EditBody>,
 ) -> Result<Response> {
     s.check_form(Action::Admin, &f.csrf)?;
-    let update = BodyUpdate { foi_email: Some(f.email.trim().to_string()), ..Default::default() };
-    app.store.update_body(&code, &update, &format!("web:{}", s.user.username)).await?;
+    let confidence = match f.confidence.trim() {
+        "" => None,
+        c => Some(c.parse::<foi_core::Confidence>().map_err(|e| Error::BadRequest(e.to_string()))?),
+    };
+    let source = f.source.trim();
+    let update = BodyUpdate {
+        foi_email: Some(f.email.trim().to_string()),
+        email_source: (!source.is_empty()).then(|| source.to_string()),
+        email_confidence: confidence,
+        ..Default::default()
+    };
+    let by = s.user.username.clone();
+    app.store.update_body(&code, &update, &format!("web:{by}"), Some(&by)).await?;
     Ok(Redirect::to(&format!("/bodies?q={code}&done=saved")).into_response())
 }
 
@@ -835,16 +888,32 @@ pub async fn import_bodies(
         }
     }
     let (name, bytes) = file.ok_or_else(|| Error::BadRequest("choose a CSV file to import".into()))?;
-    let read = registry::read_bodies(&bytes, None);
-    let report = if read.errors.is_empty() {
-        let sum =
-            app.store.import_bodies(&read.rows, &format!("web import {name} by {}", s.user.username), false).await?;
-        format!("{name}: {} added, {} updated, {} unchanged", sum.added.len(), sum.updated.len(), sum.unchanged)
+    let read = registry::read_body_import(&bytes, None);
+    let by = s.user.username.clone();
+    let source = format!("web import {name} by {by}");
+    let errors: Vec<String> = read.errors().iter().map(|e| e.located(&name)).collect();
+    let (ok, report) = if !errors.is_empty() {
+        let n = errors.len();
+        (false, format!("{}\n{name}: {n} errors; nothing was imported", errors.join("\n")))
     } else {
-        let mut lines: Vec<String> = read.errors.iter().map(|e| e.located(&name)).collect();
-        lines.push(format!("{name}: {} errors; nothing was imported", read.errors.len()));
-        lines.join("\n")
+        let done = match &read {
+            registry::BodyImport::Bodies(r) => app.store.import_bodies_by(&r.rows, &source, Some(&by), false).await,
+            registry::BodyImport::Updates(r) => app.store.patch_bodies(&r.rows, &source, Some(&by), false).await,
+        };
+        match done {
+            Ok(sum) => (
+                true,
+                format!(
+                    "{name}: {} added, {} updated, {} unchanged",
+                    sum.added.len(),
+                    sum.updated.len(),
+                    sum.unchanged
+                ),
+            ),
+            Err(foi_store::Error::Invalid(e)) => (false, format!("{name}: {e}; nothing was imported")),
+            Err(e) => return Err(e.into()),
+        }
     };
-    let status = if read.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    Ok((status, bodies_page(&app, &s, None, None, Some(report)).await?).into_response())
+    let status = if ok { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok((status, bodies_page(&app, &s, &BodiesQuery::default(), None, Some(report)).await?).into_response())
 }

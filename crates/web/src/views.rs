@@ -257,6 +257,8 @@ pub struct Bodies {
     pub bodies: Vec<BodyRow>,
     pub total: usize,
     pub q: String,
+    pub missing: bool,
+    pub current: bool,
     pub may_edit: bool,
     pub report: Option<String>,
 }
@@ -265,8 +267,16 @@ pub struct BodyRow {
     pub code: String,
     pub name: String,
     pub kind: &'static str,
-    pub region: String,
+    pub nhs_region: String,
+    pub ons_region: String,
     pub email: String,
+    /// Where the address came from: a page's address or the file or command.
+    pub source: String,
+    pub source_is_link: bool,
+    pub confidence: String,
+    pub note: String,
+    /// Who recorded the address, and on what day.
+    pub recorded: String,
 }
 
 /// An error page, for no one in particular (the frame shows no user).

@@ -58,7 +58,12 @@ async fn the_round_page_shows_every_change_at_once_whoever_made_it() {
 
         // A body renamed: every round page with it shows the new name.
         store
-            .update_body(&r.body.code, &BodyUpdate { name: Some("Renamed Council".into()), ..Default::default() }, "t")
+            .update_body(
+                &r.body.code,
+                &BodyUpdate { name: Some("Renamed Council".into()), ..Default::default() },
+                "t",
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(row(&page("/rounds/cpc").await, &reference)[0], "Renamed Council");
