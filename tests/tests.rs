@@ -7,6 +7,7 @@ mod bodies;
 mod calendar;
 mod config;
 mod demo;
+mod find_emails;
 mod inbox;
 mod send;
 mod tidy;

@@ -105,6 +105,29 @@ pub enum Cmd {
         #[arg(long)]
         valid_to: Option<NaiveDate>,
     },
+    /// Look for FOI addresses on the bodies' own websites and list the candidates, ranked.
+    ///
+    /// Visits each body's `website` (robots.txt obeyed, one request a second per host,
+    /// timeouts), follows links that name freedom of information, access to information or
+    /// making a request up to two levels, and lists every address seen (mailto links and
+    /// plain text) with the page and the sentence it was found in, the FOI address first.
+    /// Bodies that take requests only by web form are reported as such. Without --code, every
+    /// body current on --today (with --missing-email, those without an address).
+    FindEmails {
+        /// Only bodies without an FOI email address.
+        #[arg(long)]
+        missing_email: bool,
+        /// Only these bodies (repeatable, or comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        code: Vec<String>,
+        /// Record each body's top candidate, when it is tied to FOI and the body has no
+        /// address yet, with the page it was found on as its source (confidence medium).
+        /// Review the printed table first.
+        #[arg(long)]
+        accept: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Record that NEW replaced OLD... on a date: the old bodies end the day before.
     Succeed {
         #[arg(required = true)]
@@ -442,6 +465,9 @@ impl Cmd {
                     );
                 }
             }
+            Cmd::FindEmails { missing_email, code, accept, json } => {
+                return find_emails(ctx, today, &by, missing_email, code, accept, json).await;
+            }
             Cmd::Succeed { old, by, on, share } => {
                 let store = ctx.store().await?;
                 store.record_succession(&old, &by, on, share, "foi bodies succeed").await?;
@@ -450,4 +476,138 @@ impl Cmd {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The User-Agent the finder sends: foi, its version, and the charity's contact address.
+pub fn user_agent(contact: &str) -> String {
+    format!("foi/{} (FOI request tool; contact: {contact})", env!("CARGO_PKG_VERSION"))
+}
+
+/// A sentence cut to `n` characters for the table.
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}...", s.chars().take(n).collect::<String>()) }
+}
+
+async fn find_emails(
+    ctx: &Context,
+    today: NaiveDate,
+    by: &str,
+    missing_email: bool,
+    codes: Vec<String>,
+    accept: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use foi_finder::registry::{self, Accepted, Choice};
+    let contact = ctx.file.sender.email.clone().with_context(
+        || "no [sender] email in foi.toml: the finder names the charity's contact address in its User-Agent",
+    )?;
+    let store = ctx.store().await?;
+    let choice = Choice { missing_email, codes: codes.clone(), today: Some(today) };
+    let (sites, without) = registry::sites(&store, &choice).await?;
+    for c in &codes {
+        let known = sites.iter().any(|s| s.code.eq_ignore_ascii_case(c))
+            || without.iter().any(|b| b.code.eq_ignore_ascii_case(c));
+        if !known {
+            bail!("no body with code {c}{}", if missing_email { " and no FOI address" } else { "" });
+        }
+    }
+    let opts = foi_finder::Options::new(user_agent(&contact));
+    eprintln!(
+        "visiting {} website{} (one request a second per host, robots.txt obeyed){}",
+        sites.len(),
+        if sites.len() == 1 { "" } else { "s" },
+        if without.is_empty() { String::new() } else { format!("; {} bodies have no website known", without.len()) }
+    );
+    let total = sites.len();
+    let mut done = 0;
+    let findings = foi_finder::find(&sites, &opts, |f| {
+        done += 1;
+        let what = match (f.foi_address(), &f.web_form) {
+            (Some(c), _) => format!("FOI address {}", c.address),
+            (None, Some(_)) => "web form only".to_string(),
+            (None, None) => format!("{} candidates, none tied to FOI", f.candidates.len()),
+        };
+        eprintln!("[{done}/{total}] {}: {what} ({} pages read)", f.code, f.pages);
+    })
+    .await?;
+    let accepted = if accept { registry::accept(&store, &findings, by).await? } else { Vec::new() };
+    if json {
+        print_json(&json!({
+            "findings": findings,
+            "no_website": without.iter().map(|b| json!({"code": b.code, "name": b.name})).collect::<Vec<_>>(),
+            "accepted": accepted,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = |code: &str| sites.iter().find(|s| s.code == code).map(|s| s.name.clone()).unwrap_or_default();
+    let mut rows = Vec::new();
+    for f in &findings {
+        if f.candidates.is_empty() {
+            let what = match &f.web_form {
+                Some(page) => format!("(web form only: {page})"),
+                None => "(no address found)".into(),
+            };
+            rows.push(vec![
+                f.code.clone(),
+                clip(&name(&f.code), 40),
+                String::new(),
+                what,
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
+        for (i, c) in f.candidates.iter().enumerate().take(5) {
+            let rank = if i == 0 && f.foi_address().is_some() { "1 FOI".to_string() } else { (i + 1).to_string() };
+            rows.push(vec![
+                if i == 0 { f.code.clone() } else { String::new() },
+                if i == 0 { clip(&name(&f.code), 40) } else { String::new() },
+                rank,
+                c.address.clone(),
+                c.score.to_string(),
+                c.page.clone(),
+                clip(&c.sentence, 100),
+            ]);
+        }
+        if f.foi_address().is_none()
+            && let Some(page) = &f.web_form
+        {
+            rows.push(vec![
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("(web form only: {page})"),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    print_rows(Format::Table, &["code", "name", "rank", "address", "score", "found on", "sentence"], &rows, &())?;
+    for f in &findings {
+        for e in &f.errors {
+            println!("{}: {e}", f.code);
+        }
+    }
+    for b in &without {
+        println!("{}: no website known: add one with `foi bodies set {} --website URL`", b.code, b.code);
+    }
+    if accept {
+        for a in &accepted {
+            match a {
+                Accepted::Recorded { code, address, page } => println!("{code}: recorded {address} (found on {page})"),
+                Accepted::AlreadyHeld { code, address } => println!("{code}: already has {address}"),
+                Accepted::Differs { code, held, found } => {
+                    println!("{code}: found {found}, but {held} is held: not changed (use foi bodies set to choose)")
+                }
+                Accepted::NothingToAccept { code } => println!("{code}: nothing tied to FOI to accept"),
+            }
+        }
+    } else if findings.iter().any(|f| f.foi_address().is_some()) {
+        println!(
+            "Review the addresses above, then record the FOI ones with --accept (bodies that already have an address are left alone)."
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -248,6 +248,27 @@ const BODY_FIELDS: &[(&str, &[&str])] = &[
     ("valid_to", &["valid_to", "end_date", "abolished", "to"]),
 ];
 
+/// A row's address, website and the address's source, each checked.
+fn contact(
+    get: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> (Option<String>, Option<String>, Option<AddressSource>) {
+    let foi_email = get("foi_email");
+    if let Some(e) = &foi_email
+        && !is_plausible_email(e)
+    {
+        problems.push(format!("malformed email address \"{e}\""));
+    }
+    let website = get("website");
+    if let Some(w) = &website
+        && !(w.starts_with("http://") || w.starts_with("https://"))
+    {
+        problems.push(format!("website \"{w}\" is not an http:// or https:// address"));
+    }
+    let source = email_source(get, &foi_email, problems);
+    (foi_email, website, source)
+}
+
 /// The columns of a body file that only make sense with an address.
 fn email_source(
     get: &dyn Fn(&str) -> Option<String>,
@@ -349,19 +370,7 @@ pub fn read_body_updates(bytes: &[u8]) -> ImportReport<BodyPatch> {
         if let Some(first) = seen.insert(code.to_ascii_uppercase(), line) {
             problems.push(format!("duplicate code {code} (first on line {first})"));
         }
-        let foi_email = get("foi_email");
-        if let Some(e) = &foi_email
-            && !is_plausible_email(e)
-        {
-            problems.push(format!("malformed email address \"{e}\""));
-        }
-        let website = get("website");
-        if let Some(w) = &website
-            && !(w.starts_with("http://") || w.starts_with("https://"))
-        {
-            problems.push(format!("website \"{w}\" is not an http:// or https:// address"));
-        }
-        let email_source = email_source(&get, &foi_email, &mut problems);
+        let (foi_email, website, email_source) = contact(&get, &mut problems);
         let regime = get("regime").and_then(|r| r.parse::<Regime>().map_err(|e| problems.push(e.to_string())).ok());
         let mut date =
             |f: &str| get(f).and_then(|v| parse_date(line, f, &v).map_err(|e| problems.push(e.message)).ok());
@@ -444,19 +453,7 @@ pub fn read_bodies(bytes: &[u8], default_kind: Option<BodyKind>) -> ImportReport
                 None
             }),
         };
-        let foi_email = get("foi_email");
-        if let Some(e) = &foi_email
-            && !is_plausible_email(e)
-        {
-            problems.push(format!("malformed email address \"{e}\""));
-        }
-        let website = get("website");
-        if let Some(w) = &website
-            && !(w.starts_with("http://") || w.starts_with("https://"))
-        {
-            problems.push(format!("website \"{w}\" is not an http:// or https:// address"));
-        }
-        let email_source = email_source(&get, &foi_email, &mut problems);
+        let (foi_email, website, email_source) = contact(&get, &mut problems);
         let regime = match get("regime") {
             None => Some(Regime::Foia),
             Some(r) => match r.parse::<Regime>() {
@@ -760,5 +757,98 @@ mod tests {
                 "line 6: share \"1.5\" is not a number above 0 and at most 1",
             ]
         );
+    }
+
+    #[test]
+    fn a_file_without_a_kind_is_read_as_updates() {
+        let BodyImport::Updates(r) = read_body_import(b"code,foi_email\nE06000001,foi@x.example\nQHG,\n", None) else {
+            panic!("read as a body list")
+        };
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.rows[0].foi_email.as_deref(), Some("foi@x.example"));
+        assert_eq!(r.rows[0].email_source, None, "no source column: the importer names the file");
+        assert_eq!(r.rows[1], BodyPatch { line: 3, code: "QHG".into(), ..Default::default() });
+        // With --kind, or a kind column, the same file is a body list (and needs names).
+        assert!(matches!(read_body_import(b"code,foi_email\nX,\n", Some(BodyKind::Icb)), BodyImport::Bodies(_)));
+        let found = "code,name,foi_email,website,source_url,confidence,evidence\n\
+                     E1,Kent County Council,foi@kent.example,https://kent.example,https://kent.example/foi,high,\"On the FOI page, under \"\"How to ask\"\"\"\n";
+        let BodyImport::Updates(r) = read_body_import(found.as_bytes(), None) else { panic!("a body list") };
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.ignored_columns, vec!["name".to_string()]);
+        let src = r.rows[0].email_source.clone().unwrap();
+        assert_eq!(src.source, "https://kent.example/foi");
+        assert_eq!(src.confidence, Some(Confidence::High));
+        assert_eq!(src.note.as_deref(), Some("On the FOI page, under \"How to ask\""));
+    }
+
+    #[test]
+    fn update_file_errors_name_their_lines() {
+        let errors = |csv: &str| match read_body_import(csv.as_bytes(), None) {
+            BodyImport::Updates(r) => r.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            BodyImport::Bodies(_) => panic!("a body list"),
+        };
+        assert_eq!(
+            errors(
+                "code,foi_email,confidence,source_url\nA,not-an-address,,\nB,b@b.example,sure,\nA,,,\nC,,high,https://c.example\n"
+            ),
+            vec![
+                "line 2: malformed email address \"not-an-address\"",
+                "line 3: unknown confidence \"sure\" (expected one of: high, medium, low)",
+                "line 4: duplicate code A (first on line 2)",
+                "line 5: a source or confidence without an foi_email address",
+            ]
+        );
+        assert!(
+            errors("code,name\nA,Alpha\n")[0].starts_with("line 1: nothing to set: an update file (no kind column)")
+        );
+        assert_eq!(
+            errors("name,foi_email\nA,a@a.example\n"),
+            vec!["line 1: no code column (expected one of: code, ods_code, gss_code)"]
+        );
+    }
+
+    #[test]
+    fn regions_are_read_by_kind_and_never_mixed() {
+        let csv = "code,name,kind,region,nhs_region\nQ1,Board,icb,London,\nC1,Council,unitary,North East,North East and Yorkshire\n";
+        let r = read_bodies(csv.as_bytes(), None);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let (board, council) = (&r.rows[0].body, &r.rows[1].body);
+        assert_eq!((board.nhs_region.as_deref(), board.ons_region.as_deref()), (Some("London"), None));
+        assert_eq!(
+            (council.nhs_region.as_deref(), council.ons_region.as_deref()),
+            (Some("North East and Yorkshire"), Some("North East"))
+        );
+    }
+
+    /// Generated input never panics and every error names a line or the file.
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let pieces: [&[u8]; 12] = [
+            b"code",
+            b",",
+            b"foi_email",
+            b"\n",
+            b"\"",
+            b"\xff",
+            b"kind",
+            b"icb",
+            b"a@b.example",
+            b"confidence",
+            b"high",
+            b"\r\n",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..3000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 40) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                bytes.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let read = read_body_import(&bytes, None);
+            for e in read.errors() {
+                assert!(!e.message.is_empty());
+            }
+        }
     }
 }

@@ -340,6 +340,42 @@ async fn log_changes<C: ConnectionTrait>(db: &C, body_id: i32, changes: &[FieldC
     Ok(())
 }
 
+/// Writes `new` over the stored body `m` and logs `changes` against `source`.
+async fn save<C: ConnectionTrait>(
+    db: &C,
+    m: &body::Model,
+    new: &Body,
+    changes: &[FieldChange],
+    source: &str,
+) -> Result<()> {
+    let mut am: body::ActiveModel = m.clone().into();
+    apply(&mut am, new);
+    am.update(db).await?;
+    log_changes(db, m.id, changes, source).await
+}
+
+/// One body of an import: counted unchanged, or saved (unless `dry_run`) and counted updated.
+async fn update_one<C: ConnectionTrait>(
+    db: &C,
+    m: &body::Model,
+    old: &Body,
+    new: &Body,
+    source: &str,
+    dry_run: bool,
+    summary: &mut BodyImportSummary,
+) -> Result<()> {
+    let changes = changes(old, new);
+    if changes.is_empty() {
+        summary.unchanged += 1;
+        return Ok(());
+    }
+    if !dry_run {
+        save(db, m, new, &changes, source).await?;
+    }
+    summary.updated.push((old.code.clone(), changes));
+    Ok(())
+}
+
 async fn find_body<C: ConnectionTrait>(db: &C, code: &str) -> Result<body::Model> {
     body::Entity::find().filter(body::Column::Code.eq(code)).one(db).await?.ok_or_else(|| not_found("body", code))
 }
@@ -380,18 +416,7 @@ impl Store {
                 Some(m) => {
                     let old = to_body(m.clone())?;
                     let new = merged(&old, b, &stamp);
-                    let changes = changes(&old, &new);
-                    if changes.is_empty() {
-                        summary.unchanged += 1;
-                        continue;
-                    }
-                    if !dry_run {
-                        let mut am: body::ActiveModel = m.clone().into();
-                        apply(&mut am, &new);
-                        am.update(&txn).await?;
-                        log_changes(&txn, m.id, &changes, source).await?;
-                    }
-                    summary.updated.push((b.code.clone(), changes));
+                    update_one(&txn, m, &old, &new, source, dry_run, &mut summary).await?;
                 }
             }
         }
@@ -437,18 +462,7 @@ impl Store {
             let m = &existing[&row.code.to_ascii_uppercase()];
             let old = to_body(m.clone())?;
             let new = patched(&old, row, &stamp);
-            let changes = changes(&old, &new);
-            if changes.is_empty() {
-                summary.unchanged += 1;
-                continue;
-            }
-            if !dry_run {
-                let mut am: body::ActiveModel = m.clone().into();
-                apply(&mut am, &new);
-                am.update(&txn).await?;
-                log_changes(&txn, m.id, &changes, source).await?;
-            }
-            summary.updated.push((old.code.clone(), changes));
+            update_one(&txn, m, &old, &new, source, dry_run, &mut summary).await?;
         }
         if dry_run {
             txn.rollback().await?;
@@ -570,10 +584,7 @@ impl Store {
         };
         let changes = changes(&old, &new);
         if !changes.is_empty() {
-            let mut am: body::ActiveModel = m.clone().into();
-            apply(&mut am, &new);
-            am.update(&txn).await?;
-            log_changes(&txn, m.id, &changes, source).await?;
+            save(&txn, &m, &new, &changes, source).await?;
         }
         txn.commit().await?;
         Ok(changes)

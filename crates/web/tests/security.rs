@@ -167,6 +167,43 @@ async fn a_body_import_reports_bad_rows_by_line_and_imports_nothing() {
         let r = router.clone().oneshot(upload("code,name,kind,foi_email\nN1,New Body,icb,foi@new.example")).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(store.body("N1").await.unwrap().foi_email.as_deref(), Some("foi@new.example"));
+        let src = store.body("N1").await.unwrap().email_source.unwrap();
+        assert_eq!((src.source.as_str(), src.set_by.as_deref()), ("web import addresses.csv by ada", Some("ada")));
+
+        // An address-only file (no kind) sets addresses on bodies already held, with their
+        // page and confidence, and the bodies page shows where each came from.
+        let r = router
+            .clone()
+            .oneshot(upload(
+                "code,foi_email,source_url,confidence\nN1,foi@n1.example,https://n1.example/foi,high\nNOPE,foi@nope.example,,",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an unknown code fails the whole file");
+        let page = String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        assert!(page.contains("line 3: no body has code NOPE"), "{page}");
+        assert_eq!(store.body("N1").await.unwrap().foi_email.as_deref(), Some("foi@new.example"));
+        let r = router
+            .clone()
+            .oneshot(upload("code,foi_email,source_url,confidence\nN1,foi@n1.example,https://n1.example/foi,high"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = admin.get("/bodies?q=N1").await.text();
+        assert!(page.contains("<a href=\"https://n1.example/foi\" rel=\"noreferrer noopener\">"), "{page}");
+        assert!(page.contains("<td class=\"confidence\">high</td>"), "{page}");
+        assert!(page.contains("ada, "), "who recorded it: {page}");
+        // The officer's list before a launch: bodies without an address.
+        let missing = admin.get("/bodies?missing=1").await.text();
+        assert!(!missing.contains("<code>N1</code>"), "{missing}");
+        // An edit names its page and confidence.
+        let csrf = admin.csrf("/bodies").await;
+        let r = admin
+            .post("/bodies/N1", &format!("csrf={csrf}&email=foi%40n1.example&source=https%3A%2F%2Fn1.example%2Fcontact&confidence=medium"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let src = store.body("N1").await.unwrap().email_source.unwrap();
+        assert_eq!((src.source.as_str(), src.confidence), ("https://n1.example/contact", Some(foi_core::Confidence::Medium)));
     })
     .await;
 }
