@@ -346,3 +346,47 @@ fn a_2022_structure_round_is_compared_with_the_boards_of_2026() {
     // Boards none of the five CCGs lay behind.
     assert!(row(&out, "QHM").ends_with(",,no predecessor in the earlier round"), "{out}");
 }
+
+/// The response-rate table times each request by its body's own statute: of two bodies asked
+/// on Thursday 5 March 2026, the one under FOISA is due on 2 April and overdue on Easter
+/// Monday (a working day in Scotland), the one under the FOI Act not until 7 April.
+#[test]
+fn the_response_rate_table_uses_each_bodys_regime() {
+    let dir = workspace(None);
+    let (db, _guard) = foi_store::testing::sqlite_url();
+    let bodies = dir.path().join("bodies.csv");
+    std::fs::write(
+        &bodies,
+        "code,name,kind,foi_email,regime\nE1,English Council,unitary,foi@e1.example,foia\n\
+         S1,Scottish Board,icb,foi@s1.example,foisa\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| foi(dir.path(), Some(&db), args).ok();
+    run(&["bodies", "import", bodies.to_str().unwrap()]);
+    run(&["round", "new", "r", "--name", "Regimes", "--launch", "2026-03-05"]);
+    run(&["round", "add-bodies", "r", "--all-current"]);
+    run(&["--today", "2026-03-05", "send", "--no-pacing"]);
+    let csv = |as_of: &str| run(&["report", "monthly", "--as-of", as_of, "--format", "csv"]).stdout;
+    // overdue is the 17th column (count), after group, bodies, asked and seven count/% pairs.
+    let overdue = |out: &str, label: &str| -> String {
+        let line = out.lines().find(|l| l.starts_with(&format!("kind,{label},"))).unwrap_or_else(|| panic!("{out}"));
+        line.split(',').nth(17).unwrap().to_string()
+    };
+    let on_2_april = csv("2026-04-02");
+    assert_eq!(
+        (overdue(&on_2_april, "ICB"), overdue(&on_2_april, "unitary")),
+        ("0".into(), "0".into()),
+        "{on_2_april}"
+    );
+    let easter_monday = csv("2026-04-06");
+    assert_eq!(overdue(&easter_monday, "ICB"), "1", "FOISA: overdue on Easter Monday\n{easter_monday}");
+    assert_eq!(overdue(&easter_monday, "unitary"), "0", "FOIA: due 7 April\n{easter_monday}");
+    let md = run(&["report", "monthly", "--as-of", "2026-04-06", "--format", "markdown", "--table", "rates"]).stdout;
+    assert!(md.contains("1 under FOISA, the rest under the FOI Act"), "{md}");
+    let on_8_april = csv("2026-04-08");
+    assert_eq!(
+        (overdue(&on_8_april, "ICB"), overdue(&on_8_april, "unitary")),
+        ("1".into(), "1".into()),
+        "{on_8_april}"
+    );
+}
