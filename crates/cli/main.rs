@@ -111,7 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let actor = foi_core::Actor::Person(user);
     match cli.command {
         Command::Round(cmd) => cmd.run(&ctx, today, &actor).await,
-        Command::Inbox(cmd) => cmd.run(&ctx).await,
+        Command::Inbox(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Messages(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Triage(cmd) => cmd.run(&ctx, today, &actor).await,
         Command::Request(cmd) => cmd.run(&ctx, today, &actor).await,

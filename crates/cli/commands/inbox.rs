@@ -212,7 +212,7 @@ fn imap_account(ctx: &Context) -> anyhow::Result<(foi_imap::ImapSettings, Vec<St
 }
 
 impl InboxCmd {
-    pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+    pub async fn run(self, ctx: &Context, today: chrono::NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
         let rules = match &self {
             InboxCmd::Import { rules, .. }
             | InboxCmd::Sync { rules, .. }
@@ -244,8 +244,8 @@ impl InboxCmd {
                 }
             }
             InboxCmd::Reclassify { round, json, .. } => {
-                let today = chrono::Local::now().date_naive();
-                let done = foi_inbox::reclassify::reclassify(&store, &classifier, round.as_deref(), today).await?;
+                let done =
+                    foi_inbox::reclassify::reclassify(&store, &classifier, round.as_deref(), today, actor).await?;
                 if json {
                     print_json(&done)?;
                 } else {

@@ -2,8 +2,10 @@
 //! extends `data/inbox-rules.toml`, every message whose class the rules set is read again
 //! (from its raw bytes, with its attachments' stored text) and its class, confidence and
 //! exemptions updated. A class a person set is never touched. A reply that now reads as a
-//! class that moves its request moves it, as on ingest (the lifecycle refuses a move
-//! backwards; such requests are listed for a person to check).
+//! class that moves its request moves it, as on ingest (only the moves the inbox itself may
+//! make: a move backwards is not made, and such requests are listed for a person to check),
+//! in the name of the person who ran it. Each message's new class and its request's move are
+//! one transaction.
 
 use chrono::{NaiveDate, Utc};
 use foi_core::{Actor, MessageClass, Named, RequestState};
@@ -41,12 +43,14 @@ pub struct Reclassified {
     pub changed: Vec<Change>,
 }
 
-/// Reads every incoming message (of one round, by slug) again with `classifier`.
+/// Reads every incoming message (of one round, by slug) again with `classifier`; moves are
+/// logged in the name of `by` (the person who asked).
 pub async fn reclassify(
     store: &Store,
     classifier: &Classifier,
     round: Option<&str>,
     today: NaiveDate,
+    by: &Actor,
 ) -> Result<Reclassified> {
     let echo = echo_of(store).await?;
     let filter = MessageFilter { round: round.map(str::to_string), ..Default::default() };
@@ -85,7 +89,12 @@ pub async fn reclassify(
             bounce_address: c.bounce.as_ref().and_then(|b| b.address.clone()),
             bounce_permanent: c.bounce.as_ref().map(|b| b.permanent),
         };
-        if !store.set_rule_class(m.id, &rule).await? {
+        let request = match (&m.request, c.class != MessageClass::Unknown) {
+            (Some(reference), true) => Some(store.request(reference).await?),
+            _ => None,
+        };
+        let batch = store.batch().await?;
+        if !batch.set_rule_class(m.id, &rule).await? {
             // A person set the class meanwhile.
             out.set_by_person += 1;
             continue;
@@ -100,18 +109,24 @@ pub async fn reclassify(
             moved_to: None,
             check_request: false,
         };
-        if let Some(reference) = &m.request
-            && c.class != MessageClass::Unknown
+        if let Some(r) = &request
             && let Some(to) = state_for(c.class, c.bounce.as_ref().is_some_and(|b| b.permanent))
         {
-            let r = store.request(reference).await?;
-            let on = p.date.unwrap_or_else(Utc::now).date_naive().min(today);
-            let why =
-                format!("reclassified as {} ({})", c.class.name(), c.evidence.chars().take(120).collect::<String>());
-            change.moved_to =
-                store.apply_reply(r.id, to, &c.exemptions, m.id, on, &why, &Actor::System("inbox".into())).await?;
+            // Only the moves the inbox makes on its own: a person's power to correct a state
+            // is not the rules'.
+            if r.state != to && r.state.can_move_to(to) {
+                let on = p.date.unwrap_or_else(Utc::now).date_naive().min(today);
+                let why = format!(
+                    "reclassified by the rules as {} ({})",
+                    c.class.name(),
+                    c.evidence.chars().take(120).collect::<String>()
+                );
+                change.moved_to =
+                    crate::triage::reply_move(&batch, r.id, to, &c.exemptions, m.id, on, &why, by).await?;
+            }
             change.check_request = change.moved_to.is_none() && r.state != to;
         }
+        batch.commit().await?;
         out.changed.push(change);
     }
     Ok(out)

@@ -167,18 +167,25 @@ async fn reclassification_applies_new_rules_but_never_over_a_person() {
             .await
             .unwrap();
 
-        let done = foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), Some("cpc"), day(2026, 10, 7))
-            .await
-            .unwrap();
+        let done =
+            foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), Some("cpc"), day(2026, 10, 7), &by)
+                .await
+                .unwrap();
         assert_eq!((done.checked, done.set_by_person), (1, 1));
         assert_eq!(done.changed.len(), 1);
         assert_eq!((done.changed[0].from.as_str(), done.changed[0].to.as_str()), ("unknown", "not_held"));
         assert_eq!(done.changed[0].moved_to, Some(RequestState::NotHeld));
+        // The move names the person who ran the reclassification.
+        let kent = store.request(&refs["E10000016"]).await.unwrap();
+        let last = store.request_events(kent.id).await.unwrap().pop().unwrap();
+        assert_eq!((last.to, last.actor.to_stored()), (RequestState::NotHeld, "person:analyst".to_string()));
+        assert!(last.reason.as_deref().is_some_and(|r| r.starts_with("reclassified by the rules as not_held")));
         assert_eq!(message(&store, b.id).await.class, "refusal");
         assert_eq!(store.request(&refs["E10000012"]).await.unwrap().state, RequestState::Refused);
         // Again: nothing left to change.
-        let again =
-            foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), None, day(2026, 10, 7)).await.unwrap();
+        let again = foi_inbox::reclassify::reclassify(&store, &Classifier::builtin(), None, day(2026, 10, 7), &by)
+            .await
+            .unwrap();
         assert!(again.changed.is_empty(), "{:?}", again.changed);
     })
     .await;

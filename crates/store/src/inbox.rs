@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use foi_core::{Actor, MessageClass, Named, RequestState};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
@@ -13,8 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::entity::{
-    attachment, body, case_reference, mail_folder, message, message_location, request, request_event, round,
-    sender_address,
+    attachment, body, case_reference, mail_folder, message, message_location, request, round, sender_address,
 };
 use crate::requests::{
     NewMessage, StoredMessage, dedup_key, insert_message, insert_new_message, insert_new_messages, parse_state,
@@ -202,28 +201,10 @@ impl Store {
         from_message: Option<i64>,
         by: &Actor,
     ) -> Result<bool> {
-        let address = address.trim().to_ascii_lowercase();
-        if !address.contains('@') {
-            return Ok(false);
-        }
-        let _writing = self.write_lock().await;
-        let r = request::Entity::find_by_id(request_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| not_found("request", request_id))?;
-        let row = sender_address::ActiveModel {
-            address: Set(address),
-            body_id: Set(r.body_id),
-            learned_from: Set(from_message),
-            learned_by: Set(by.to_stored()),
-            created_at: Set(now()),
-            ..Default::default()
-        };
-        let added = sender_address::Entity::insert(row)
-            .on_conflict_do_nothing_on([sender_address::Column::Address, sender_address::Column::BodyId])
-            .exec_without_returning(&self.db)
-            .await?;
-        Ok(matches!(added, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+        let b = self.batch().await?;
+        let added = b.learn_sender_address(address, request_id, from_message, by).await?;
+        b.commit().await?;
+        Ok(added)
     }
 
     /// What replies may quote back from foi's requests: for every open round, its codebook
@@ -490,15 +471,9 @@ impl Store {
 
     /// Attaches a message to a request (from matching or by hand) and records how.
     pub async fn assign_message(&self, id: i64, request_id: i32, method: &str, confidence: f64) -> Result<()> {
-        let _writing = self.write_lock().await;
-        let m = message::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found("message", id))?;
-        let mut am: message::ActiveModel = m.into();
-        am.request_id = Set(Some(request_id));
-        am.match_method = Set(Some(method.to_string()));
-        am.match_confidence = Set(Some(confidence));
-        am.triage_note = Set(None);
-        am.update(&self.db).await?;
-        Ok(())
+        let b = self.batch().await?;
+        b.assign_message(id, request_id, method, confidence).await?;
+        b.commit().await
     }
 
     /// Takes a message off the triage queue with a reason.
@@ -520,9 +495,67 @@ impl Store {
     /// set it: then nothing changes and the answer is false. The class the rules give becomes
     /// its `rule_class` too.
     pub async fn set_rule_class(&self, id: i64, c: &RuleClass) -> Result<bool> {
-        let _writing = self.write_lock().await;
-        let txn = self.db.begin().await?;
-        let m = message::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found("message", id))?;
+        let b = self.batch().await?;
+        let set = b.set_rule_class(id, c).await?;
+        b.commit().await?;
+        Ok(set)
+    }
+
+    /// Sets a message's class by hand (or from the classifier), keeping who set it.
+    pub async fn set_message_class(&self, id: i64, class: MessageClass, evidence: &str, by: &Actor) -> Result<()> {
+        let b = self.batch().await?;
+        b.set_message_class(id, class, evidence, by).await?;
+        b.commit().await
+    }
+}
+
+impl Batch<'_> {
+    /// [`Store::learn_sender_address`], in this batch.
+    pub async fn learn_sender_address(
+        &self,
+        address: &str,
+        request_id: i32,
+        from_message: Option<i64>,
+        by: &Actor,
+    ) -> Result<bool> {
+        let address = address.trim().to_ascii_lowercase();
+        if !address.contains('@') {
+            return Ok(false);
+        }
+        let r = request::Entity::find_by_id(request_id)
+            .one(&self.txn)
+            .await?
+            .ok_or_else(|| not_found("request", request_id))?;
+        let row = sender_address::ActiveModel {
+            address: Set(address),
+            body_id: Set(r.body_id),
+            learned_from: Set(from_message),
+            learned_by: Set(by.to_stored()),
+            created_at: Set(now()),
+            ..Default::default()
+        };
+        let added = sender_address::Entity::insert(row)
+            .on_conflict_do_nothing_on([sender_address::Column::Address, sender_address::Column::BodyId])
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(matches!(added, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    /// [`Store::assign_message`], in this batch.
+    pub async fn assign_message(&self, id: i64, request_id: i32, method: &str, confidence: f64) -> Result<()> {
+        let m = message::Entity::find_by_id(id).one(&self.txn).await?.ok_or_else(|| not_found("message", id))?;
+        let mut am: message::ActiveModel = m.into();
+        am.request_id = Set(Some(request_id));
+        am.match_method = Set(Some(method.to_string()));
+        am.match_confidence = Set(Some(confidence));
+        am.triage_note = Set(None);
+        am.update(&self.txn).await?;
+        Ok(())
+    }
+
+    /// [`Store::set_rule_class`], in this batch.
+    pub async fn set_rule_class(&self, id: i64, c: &RuleClass) -> Result<bool> {
+        let m = message::Entity::find_by_id(id).one(&self.txn).await?.ok_or_else(|| not_found("message", id))?;
         if m.class_set_by.as_deref().is_some_and(|b| Actor::from_stored(b).is_person()) {
             return Ok(false);
         }
@@ -537,15 +570,13 @@ impl Store {
             Set((!c.exemptions.is_empty()).then(|| serde_json::to_string(&c.exemptions).unwrap_or_default()));
         am.bounce_address = Set(c.bounce_address.clone());
         am.bounce_permanent = Set(c.bounce_permanent);
-        am.update(&txn).await?;
-        txn.commit().await?;
+        am.update(&self.txn).await?;
         Ok(true)
     }
 
-    /// Sets a message's class by hand (or from the classifier), keeping who set it.
+    /// [`Store::set_message_class`], in this batch.
     pub async fn set_message_class(&self, id: i64, class: MessageClass, evidence: &str, by: &Actor) -> Result<()> {
-        let _writing = self.write_lock().await;
-        let m = message::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found("message", id))?;
+        let m = message::Entity::find_by_id(id).one(&self.txn).await?.ok_or_else(|| not_found("message", id))?;
         let mut am: message::ActiveModel = m.into();
         am.class = Set(Some(class.name().to_string()));
         am.class_evidence = Set(Some(evidence.to_string()));
@@ -554,12 +585,10 @@ impl Store {
             am.class_confidence = Set(Some(1.0));
             am.needs_review = Set(false);
         }
-        am.update(&self.db).await?;
+        am.update(&self.txn).await?;
         Ok(())
     }
-}
 
-impl Batch<'_> {
     /// Keeps everything the batch did.
     pub async fn commit(self) -> Result<()> {
         Ok(self.txn.commit().await?)
@@ -706,55 +735,16 @@ impl Batch<'_> {
         if moves.is_empty() {
             return Ok(Vec::new());
         }
-        let txn = &self.txn;
-        let ids: Vec<i32> = moves.iter().map(|m| m.request_id).collect();
-        let mut state: HashMap<i32, RequestState> = HashMap::new();
-        for r in request::Entity::find().filter(request::Column::Id.is_in(ids.iter().copied())).all(txn).await? {
-            state.insert(r.id, parse_state(&r.state)?);
-        }
-        let mut out = Vec::with_capacity(moves.len());
-        let mut changed: HashMap<i32, (RequestState, Option<&[String]>)> = HashMap::new();
-        let mut events = Vec::new();
-        for m in moves {
-            let from = *state.get(&m.request_id).ok_or_else(|| not_found("request", m.request_id))?;
-            if from == m.to || !from.can_move_to(m.to) {
-                out.push(None);
-                continue;
-            }
-            state.insert(m.request_id, m.to);
-            let entry = changed.entry(m.request_id).or_insert((m.to, None));
-            entry.0 = m.to;
-            if !m.exemptions.is_empty() {
-                entry.1 = Some(&m.exemptions);
-            }
-            events.push(request_event::ActiveModel {
-                request_id: Set(m.request_id),
-                at: Set(now()),
-                on_date: Set(m.on),
-                from_state: Set(Some(from.name().to_string())),
-                to_state: Set(m.to.name().to_string()),
-                actor: Set(m.by.to_stored()),
-                reason: Set(Some(m.why.clone())),
-                message_id: Set(Some(m.message_id)),
-                ..Default::default()
-            });
-            out.push(Some(m.to));
-        }
-        for (id, (to, exemptions)) in changed {
-            let mut update = request::Entity::update_many()
-                .col_expr(request::Column::State, Expr::value(to.name()))
-                .col_expr(request::Column::UpdatedAt, Expr::value(now()))
-                .filter(request::Column::Id.eq(id));
-            if let Some(e) = exemptions {
-                update = update
-                    .col_expr(request::Column::Exemptions, Expr::value(serde_json::to_string(e).unwrap_or_default()));
-            }
-            update.exec(txn).await?;
-        }
-        if !events.is_empty() {
-            request_event::Entity::insert_many(events).exec(txn).await?;
-        }
-        Ok(out)
+        let moves: Vec<crate::transition::Move> = moves
+            .iter()
+            .map(|m| {
+                let mut mv = crate::transition::Move::new(m.request_id, m.to, &m.by, Some(&m.why), m.on);
+                mv.message_id = Some(m.message_id);
+                mv.exemptions = (!m.exemptions.is_empty()).then(|| m.exemptions.clone());
+                mv
+            })
+            .collect();
+        crate::transition::apply(&self.txn, &moves, crate::transition::Refused::Skip).await
     }
 }
 

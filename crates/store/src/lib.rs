@@ -14,6 +14,7 @@ mod outbox;
 mod reports;
 mod requests;
 mod tags;
+mod transition;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;

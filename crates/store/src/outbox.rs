@@ -13,7 +13,8 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::entity::{message, request, round};
-use crate::requests::{NewMessage, append_event, insert_message, parse_state};
+use crate::requests::{NewMessage, insert_message};
+use crate::transition::{self, Move, Refused};
 use crate::{Error, Result, Store, not_found, now};
 
 /// Where an outgoing message stands.
@@ -110,15 +111,9 @@ impl Store {
             }
             added += 1;
             if m.kind == "request" {
-                let from = parse_state(&r.state)?;
-                from.check_move(RequestState::Queued, actor)?;
-                let mut am: request::ActiveModel = r.clone().into();
-                am.state = Set(RequestState::Queued.stored_name());
-                am.to_address = Set(m.to_addrs.clone());
-                am.updated_at = Set(now());
-                am.update(&txn).await?;
-                let why = Some("queued for sending");
-                append_event(&txn, request_id, Some(from), RequestState::Queued, actor, why, on, None).await?;
+                let mut mv = Move::new(r.id, RequestState::Queued, actor, Some("queued for sending"), on);
+                mv.to_address = Some(m.to_addrs.clone());
+                transition::apply(&txn, &[mv], Refused::Fail).await?;
             }
         }
         txn.commit().await?;
@@ -211,22 +206,17 @@ impl Store {
                 .one(&txn)
                 .await?
                 .ok_or_else(|| not_found("request", request_id))?;
-            let mut ar: request::ActiveModel = r.clone().into();
-            ar.updated_at = Set(now());
             if m.kind == "chaser" {
+                let mut ar: request::ActiveModel = r.clone().into();
+                ar.updated_at = Set(now());
                 ar.chasers_sent = Set(r.chasers_sent + 1);
+                ar.update(&txn).await?;
             }
-            let from = parse_state(&r.state)?;
-            let target = state_after(&m.kind).filter(|t| *t != from && from.can_move_to(*t));
-            if target == Some(RequestState::Sent) && r.sent_at.is_none() {
-                ar.sent_at = Set(Some(sent_at));
-            }
-            if let Some(to) = target {
-                ar.state = Set(to.stored_name());
-            }
-            ar.update(&txn).await?;
-            if let Some(to) = target {
-                append_event(&txn, request_id, Some(from), to, actor, Some(how), on, Some(message_id)).await?;
+            if let Some(to) = state_after(&m.kind) {
+                let mut mv = Move::new(request_id, to, actor, Some(how), on);
+                mv.message_id = Some(message_id);
+                mv.sent_at = Some(sent_at);
+                transition::apply(&txn, &[mv], Refused::Skip).await?;
             }
         }
         txn.commit().await?;
@@ -257,28 +247,9 @@ impl Store {
             && m.kind == "request"
             && let Some(request_id) = m.request_id
         {
-            let r = request::Entity::find_by_id(request_id)
-                .one(&txn)
-                .await?
-                .ok_or_else(|| not_found("request", request_id))?;
-            let from = parse_state(&r.state)?;
-            if from.can_move_to(RequestState::DeliveryFailed) {
-                let mut ar: request::ActiveModel = r.into();
-                ar.state = Set(RequestState::DeliveryFailed.stored_name());
-                ar.updated_at = Set(now());
-                ar.update(&txn).await?;
-                append_event(
-                    &txn,
-                    request_id,
-                    Some(from),
-                    RequestState::DeliveryFailed,
-                    actor,
-                    Some(reason),
-                    on,
-                    Some(message_id),
-                )
-                .await?;
-            }
+            let mut mv = Move::new(request_id, RequestState::DeliveryFailed, actor, Some(reason), on);
+            mv.message_id = Some(message_id);
+            transition::apply(&txn, &[mv], Refused::Skip).await?;
         }
         txn.commit().await?;
         Ok(())
@@ -314,15 +285,5 @@ impl Store {
         } else {
             self.mark_sent(message_id, actor, on, "recorded as sent by the officer after checking").await
         }
-    }
-}
-
-trait StateName {
-    fn stored_name(self) -> String;
-}
-
-impl StateName for RequestState {
-    fn stored_name(self) -> String {
-        foi_core::Named::name(self).to_string()
     }
 }

@@ -633,18 +633,9 @@ impl Store {
         }
         let _writing = self.write_lock().await;
         let txn = self.db.begin().await?;
-        let r =
-            request::Entity::find_by_id(request_id).one(&txn).await?.ok_or_else(|| not_found("request", request_id))?;
-        let from = parse_state(&r.state)?;
-        from.check_move(to, actor)?;
-        let mut am: request::ActiveModel = r.clone().into();
-        am.state = Set(to.name().to_string());
-        am.updated_at = Set(now());
-        if to == RequestState::Sent && r.sent_at.is_none() {
-            am.sent_at = Set(Some(now()));
-        }
-        am.update(&txn).await?;
-        append_event(&txn, request_id, Some(from), to, actor, reason, on, message_id).await?;
+        let mut m = crate::transition::Move::new(request_id, to, actor, reason, on);
+        m.message_id = message_id;
+        crate::transition::apply(&txn, &[m], crate::transition::Refused::ByHand).await?;
         txn.commit().await?;
         Ok(())
     }
