@@ -4,7 +4,9 @@
 //! the out-of-office tracking reply, the others are ordinary replies) and froide's bounces and
 //! auto-reply (`EXPECTATIONS.md`), enmime's delivery reports; mail-parser's malformed messages
 //! are only classified, without panicking. Each message is parsed with mailparse just enough to build
-//! the classifier's input; a malformed one is classified with what mailparse gives.
+//! the classifier's input; a malformed one is classified with what mailparse gives. Built and
+//! run only with the `shared-corpus` feature: the corpus exists only on this project's machines
+//! (`.ci/test` runs it when `../shared/corpus` is there), and a fresh clone tests without it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,8 +16,18 @@ use foi_inbox::classify::{Classification, Classifier, Input};
 use foi_inbox::folding::fold_quoted;
 use mailparse::{MailHeaderMap, ParsedMail};
 
+/// The shared corpus beside the repository. This test is built only with the `shared-corpus`
+/// feature (`.ci/test` turns it on when `../shared/corpus` exists): asked for, the corpus
+/// must be there, so a missing one fails here, loudly, instead of testing nothing.
 fn corpus() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus")).to_path_buf()
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"));
+    assert!(
+        dir.join("README.md").is_file(),
+        "the shared corpus is missing at {}: the `shared-corpus` feature runs these tests only \
+where ../shared/corpus exists beside the repository",
+        dir.display()
+    );
+    dir
 }
 
 /// What the classifier needs, owned.

@@ -1,6 +1,8 @@
 //! Every message of the shared real-world corpus goes through the whole ingest pipeline: no
 //! panic, none lost, raw bytes kept exactly, nothing duplicated on a second import, and the
-//! attachments the source projects expect.
+//! attachments the source projects expect. Built and run only with the `shared-corpus` feature:
+//! the corpus exists only on this project's machines (`.ci/test` runs it when `../shared/corpus`
+//! is there), and a fresh clone tests without it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -13,8 +15,18 @@ use foi_inbox::{Ingestor, sources};
 use foi_store::MessageFilter;
 use foi_store::testing::each_backend;
 
+/// The shared corpus beside the repository. This test is built only with the `shared-corpus`
+/// feature (`.ci/test` turns it on when `../shared/corpus` exists): asked for, the corpus
+/// must be there, so a missing one fails here, loudly, instead of testing nothing.
 fn corpus() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"))
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"));
+    assert!(
+        dir.join("README.md").is_file(),
+        "the shared corpus is missing at {}: the `shared-corpus` feature runs these tests only \
+where ../shared/corpus exists beside the repository",
+        dir.display()
+    );
+    dir
 }
 
 /// Mail files of the corpus (expectation and licence files left out).

@@ -242,11 +242,6 @@ impl<'a> Cursor<'a> {
 mod tests {
     use super::*;
 
-    fn corpus(name: &str) -> Vec<u8> {
-        let path = format!("{}/../../../shared/corpus/alaveteli/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
     /// The bytes of the message's application/ms-tnef part.
     fn winmail_dat(eml: &[u8]) -> Vec<u8> {
         let mail = mailparse::parse_mail(eml).unwrap();
@@ -340,20 +335,164 @@ mod tests {
         assert!(tnef_attachments(b"").is_err());
     }
 
-    #[test]
-    fn the_truncated_corpus_winmail_dat_is_an_error() {
-        let tnef = winmail_dat(&corpus("tnef-attachment-truncated.eml"));
-        assert!(tnef.starts_with(&SIGNATURE.to_le_bytes()));
-        let err = tnef_attachments(&tnef).unwrap_err();
-        assert!(err.starts_with("TNEF is truncated"), "{err}");
+    /// Base64 in lines of 76 characters, as mail clients send winmail.dat.
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for (n, group) in bytes.chunks(3).enumerate() {
+            if n > 0 && n % 19 == 0 {
+                out.push('\n');
+            }
+            let b = [group[0], group.get(1).copied().unwrap_or(0), group.get(2).copied().unwrap_or(0)];
+            let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+                out.push(if i <= group.len() { char::from(ALPHABET[(v >> shift & 0x3f) as usize]) } else { '=' });
+            }
+        }
+        out.push('\n');
+        out
+    }
+
+    /// An Outlook message: a text/plain part and `tnef` as a base64 winmail.dat part.
+    fn outlook_mail(text: &str, tnef: &[u8]) -> Vec<u8> {
+        format!(
+            "From: <records@trust.example>\nTo: <foi@charity.example>\nDate: Tue, 3 Mar 2026 16:23:04 +0000\n\
+Subject: Re: Freedom of Information request\nMessage-ID: <tnef-1@trust.example>\nX-MS-Has-Attach: yes\n\
+X-MS-TNEF-Correlator: <tnef-1@trust.example>\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed;\n    boundary=\"_000_TNEFTEST_\"\n\n\
+--_000_TNEFTEST_\nContent-Type: text/plain; charset=\"us-ascii\"\nContent-Transfer-Encoding: quoted-printable\n\n\
+{text}\n\n--_000_TNEFTEST_\nContent-Disposition: attachment; filename=\"winmail.dat\"\n\
+Content-Transfer-Encoding: base64\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\n\n{}\n\
+--_000_TNEFTEST_--\n",
+            base64(tnef)
+        )
+        .into_bytes()
+    }
+
+    /// A MAPI property list of strings (PT_STRING8, PT_UNICODE) and binaries (PT_BINARY), each
+    /// value padded to four bytes, with a PT_SYSTIME and a named PT_LONG between them.
+    fn mapi_properties(props: &[(u16, u16, &[u8])]) -> Vec<u8> {
+        let mut p = ((props.len() + 2) as u32).to_le_bytes().to_vec();
+        // PR_MESSAGE_DELIVERY_TIME (PT_SYSTIME).
+        p.extend_from_slice(&0x0040u16.to_le_bytes());
+        p.extend_from_slice(&0x0E06u16.to_le_bytes());
+        p.extend_from_slice(&0x01DC_AB12_3456_7800u64.to_le_bytes());
+        // A named PT_LONG by number.
+        p.extend_from_slice(&0x0003u16.to_le_bytes());
+        p.extend_from_slice(&0x8004u16.to_le_bytes());
+        p.extend_from_slice(&[9u8; 16]);
+        p.extend_from_slice(&0u32.to_le_bytes());
+        p.extend_from_slice(&0x8552u32.to_le_bytes());
+        p.extend_from_slice(&0x0001_0203u32.to_le_bytes());
+        for &(kind, id, value) in props {
+            p.extend_from_slice(&kind.to_le_bytes());
+            p.extend_from_slice(&id.to_le_bytes());
+            p.extend_from_slice(&1u32.to_le_bytes());
+            p.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            p.extend_from_slice(value);
+            p.resize(p.len() + (padded(value.len() as u32) - value.len()), 0);
+        }
+        p
+    }
+
+    /// The message-level attributes Outlook writes before any attachment: version, code
+    /// page, class, subject, dates, message id, a plain body and the message's MAPI
+    /// properties with an HTML body (as large as `html_paragraphs` makes it).
+    fn message_attributes(html_paragraphs: usize) -> Vec<u8> {
+        let mut t = SIGNATURE.to_le_bytes().to_vec();
+        t.extend_from_slice(&0x5A31u16.to_le_bytes());
+        // attTnefVersion, attOemCodepage, attMessageClass, attSubject.
+        t.extend(attribute(1, 0x0008_9006, &0x0001_0000u32.to_le_bytes()));
+        t.extend(attribute(1, ATT_OEM_CODEPAGE, &[0xe4, 0x04, 0, 0, 0, 0, 0, 0]));
+        t.extend(attribute(1, 0x0007_8008, b"IPM.Microsoft Mail.Note\0"));
+        t.extend(attribute(1, 0x0001_8004, b"Re: Freedom of Information request\0"));
+        // attDateSent, attDateModified: year, month, day, hour, minute, second, weekday.
+        let date: Vec<u8> = [2026u16, 3, 3, 16, 23, 4, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+        t.extend(attribute(1, 0x0003_8005, &date));
+        t.extend(attribute(1, 0x0003_8020, &date));
+        // attMessageID, attBody.
+        t.extend(attribute(1, 0x0001_8009, b"0000000052A31B1E5F3C0D4B9A0E6C11A2B3C4D5\0"));
+        t.extend(attribute(1, 0x0002_800C, b"Please see the figures below.\r\n"));
+        let mut html = String::from("<html><body><p>Please see the figures below.</p>");
+        for n in 0..html_paragraphs {
+            html.push_str(&format!("<p>Line {n}: beds open {}, beds closed {}.</p>\r\n", 40 + n % 7, n % 3));
+        }
+        html.push_str("</body></html>");
+        let utf16 = |s: &str| -> Vec<u8> { format!("{s}\0").encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let props = mapi_properties(&[
+            (0x001F, 0x0037, &utf16("Re: Freedom of Information request")),
+            (0x001E, 0x0C1F, b"records@trust.example\0"),
+            (0x0102, 0x1013, html.as_bytes()),
+        ]);
+        // attMsgProps.
+        t.extend(attribute(1, 0x0006_9003, &props));
+        t
+    }
+
+    /// A winmail.dat with the message attributes and one attachment (a CSV with its long name).
+    fn with_attachment() -> Vec<u8> {
+        let mut t = message_attributes(3);
+        t.extend(attribute(2, ATT_ATTACH_RENDDATA, &[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0]));
+        t.extend(attribute(2, ATT_ATTACH_TITLE, b"BEDSBY~1.CSV\0"));
+        t.extend(attribute(2, ATT_ATTACH_DATA, b"Ward,Beds\nAsh,12\nBirch,9\n"));
+        t.extend(attribute(2, ATT_ATTACHMENT, &mapi_long_name("Beds by ward, March 2026.csv")));
+        t
+    }
+
+    /// Where each attribute of a well-formed TNEF ends.
+    fn attribute_ends(tnef: &[u8]) -> Vec<usize> {
+        let mut r = Cursor { bytes: tnef, pos: 6 };
+        let mut ends = vec![6];
+        while r.attribute().is_some() {
+            ends.push(r.pos);
+        }
+        assert_eq!(r.pos, tnef.len(), "well-formed");
+        ends
     }
 
     #[test]
-    fn the_body_only_corpus_winmail_dat_has_no_attachments() {
-        // The tnef package's test file: a message body (HTML) and no attachments, so the
-        // parser keeps winmail.dat as it is (Alaveteli: 7769 bytes, undecoded).
-        let tnef = winmail_dat(&corpus("tnef-attachment-empty.eml"));
-        assert_eq!(tnef.len(), 7769);
+    fn a_written_winmail_dat_travels_through_mail_intact() {
+        let tnef = with_attachment();
+        let dat = winmail_dat(&outlook_mail("The figures are attached.", &tnef));
+        assert_eq!(dat, tnef, "base64 in the mail and back");
+        assert_eq!(
+            tnef_attachments(&dat),
+            Ok(vec![("Beds by ward, March 2026.csv".to_string(), b"Ward,Beds\nAsh,12\nBirch,9\n".to_vec())])
+        );
+    }
+
+    #[test]
+    fn a_truncated_winmail_dat_is_an_error() {
+        // Cut inside the message's attributes, before any attachment (as a mail gateway that
+        // drops the rest of the part leaves it): the whole blob has its attachment.
+        let whole = with_attachment();
+        let cut = message_attributes(3).len() / 2;
+        let text = "Some words before the winmail.dat that was cut short.";
+        let tnef = winmail_dat(&outlook_mail(text, &whole[..cut]));
+        assert_eq!(tnef, whole[..cut]);
+        assert!(tnef.starts_with(&SIGNATURE.to_le_bytes()));
+        let err = tnef_attachments(&tnef).unwrap_err();
+        assert!(err.starts_with("TNEF is truncated"), "{err}");
+        // Every cut inside an attribute of the message is an error too.
+        let boundaries = attribute_ends(&whole);
+        for cut in 7..message_attributes(3).len() {
+            if !boundaries.contains(&cut) {
+                let err = tnef_attachments(&whole[..cut]).unwrap_err();
+                assert!(err.starts_with("TNEF is truncated"), "cut at {cut}: {err}");
+            }
+        }
+        assert_eq!(tnef_attachments(&whole).map(|f| f.len()), Ok(1));
+    }
+
+    #[test]
+    fn a_body_only_winmail_dat_has_no_attachments() {
+        // Only a message (a plain body and an HTML body among its MAPI properties), no
+        // attachment: not an error, nothing to unpack, so the parser keeps winmail.dat as it is.
+        let written = message_attributes(150);
+        assert!(written.len() > 7_000, "a full-size body: {} bytes", written.len());
+        let tnef = winmail_dat(&outlook_mail("This attachment only has a message body.", &written));
+        assert_eq!(tnef.len(), written.len());
+        assert_eq!(tnef, written);
         assert_eq!(tnef_attachments(&tnef), Ok(vec![]));
     }
 }

@@ -105,34 +105,93 @@ fn is_valid_line(line: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn corpus_body(name: &str) -> String {
-        let path = format!("{}/../../../shared/corpus/alaveteli/{name}", env!("CARGO_MANIFEST_DIR"));
-        let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        mailparse::parse_mail(&raw).unwrap().get_body().unwrap()
+    /// The uuencoding of one 6-bit value (zero as "`", as most encoders write it).
+    fn uu_char(v: u8) -> char {
+        if v == 0 { '`' } else { char::from(v + b' ') }
+    }
+
+    /// A uuencoder: "begin MODE NAME", lines of up to 45 bytes (a count character, then four
+    /// characters for each three bytes), the "`" line of zero bytes, "end".
+    fn uuencode(mode: &str, name: &str, data: &[u8]) -> String {
+        let mut out = format!("begin {mode} {name}\n");
+        for line in data.chunks(45) {
+            out.push(uu_char(line.len() as u8));
+            for group in line.chunks(3) {
+                let b = [group[0], group.get(1).copied().unwrap_or(0), group.get(2).copied().unwrap_or(0)];
+                for v in [b[0] >> 2, (b[0] << 4 | b[1] >> 4) & 0x3f, (b[1] << 2 | b[2] >> 6) & 0x3f, b[2] & 0x3f] {
+                    out.push(uu_char(v));
+                }
+            }
+            out.push('\n');
+        }
+        out.push_str("`\nend\n");
+        out
+    }
+
+    /// A plain-text message whose body is `body`, parsed as the ingest parses it: the body
+    /// as mailparse gives it.
+    fn mail_body(body: &str) -> String {
+        let raw = format!(
+            "From: Records Unit <records@council.example>\nTo: foi@charity.example\n\
+Date: Tue, 3 Mar 2026 11:39:55 +0000\nSubject: Re: Freedom of Information request\n\n{body}"
+        );
+        mailparse::parse_mail(raw.as_bytes()).unwrap().get_body().unwrap()
+    }
+
+    const MINUTES: &[u8] = b"Minutes of the licensing committee, 4 March: all three applications approved.\n";
+
+    #[test]
+    fn the_encoder_agrees_with_the_known_encoding() {
+        assert_eq!(uuencode("644", "abc.txt", b"abc"), "begin 644 abc.txt\n#86)C\n`\nend\n");
+        // 45 bytes make one full line ("M"), the rest a second, shorter one.
+        let encoded = uuencode("644", "m.txt", MINUTES);
+        let lines: Vec<&str> = encoded.lines().collect();
+        assert_eq!(lines.len(), 5, "{encoded}");
+        assert!(lines[1].starts_with('M') && lines[1].len() == 61, "{encoded}");
     }
 
     #[test]
     fn simple_uuencoded_attachment() {
-        let (text, files) = uuencoded(&corpus_body("simple-uuencoded-attachment.eml"));
+        let body =
+            format!("Good morning.\n\n{}\nBest wishes,\n\nRecords Unit\n", uuencode("644", "Minutes.txt", MINUTES));
+        let (text, files) = uuencoded(&mail_body(&body));
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].0, "Happy.txt");
-        assert_eq!(files[0].1, b"Happy today for to be one of peace and serene time.\n");
-        assert!(text.contains("Greetings.") && text.contains("Regards,"), "{text}");
+        assert_eq!(files[0].0, "Minutes.txt");
+        assert_eq!(files[0].1, MINUTES);
+        assert!(text.contains("Good morning.") && text.contains("Best wishes,"), "{text}");
         assert!(!text.contains("begin 644") && !text.contains("\nend\n"), "{text}");
     }
 
     #[test]
     fn bad_uuencoding_does_not_panic() {
-        let (text, files) = uuencoded(&corpus_body("incoming-request-bad-uuencoding.eml"));
+        // Mode 600, and a damaged last line: its padding written as spaces and then stripped
+        // (as mail software strips trailing spaces), one character outside the uuencoding
+        // range, and no "`" line before "end".
+        let data = b"Goats are not as calm as tortoises.\nThe second line is a bit longer, too.\n";
+        assert_eq!(data.len() % 3, 2, "the last group is padded");
+        let encoded = uuencode("600", "goats.txt", data);
+        let mut lines: Vec<String> = encoded.lines().map(str::to_string).collect();
+        assert_eq!(lines.len(), 5, "{encoded}");
+        assert!(lines[2].ends_with('`'), "{encoded}");
+        let mut damaged: Vec<char> = lines[2].replace('`', " ").chars().collect();
+        damaged[5] = '~';
+        lines[2] = damaged.into_iter().collect::<String>().trim_end().to_string();
+        lines.remove(3);
+        let body = format!("I have attached the note, though not well.\n\n{}\n\nThanks\n", lines.join("\n"));
+        let (text, files) = uuencoded(&mail_body(&body));
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].0, "moo.txt");
+        assert_eq!(files[0].0, "goats.txt");
         assert!(
-            files[0].1.starts_with(b"Cows are not as cute as aardvarks."),
+            files[0].1.starts_with(b"Goats are not as calm as tortoises."),
             "{:?}",
             String::from_utf8_lossy(&files[0].1)
         );
-        assert!(text.contains("I've attached something, but badly."));
-        assert!(!text.contains("begin 600"));
+        // The count characters are kept to: as many bytes as were encoded, damaged or not.
+        assert_eq!(files[0].1.len(), data.len());
+        assert_ne!(files[0].1, data, "the damage shows in the decoded bytes");
+        assert!(text.contains("I have attached the note, though not well."), "{text}");
+        assert!(text.contains("Thanks"), "{text}");
+        assert!(!text.contains("begin 600") && !text.contains("\nend\n"), "{text}");
     }
 
     #[test]
