@@ -54,185 +54,192 @@ fn with_attachments(from: &str, to: &str, subject: &str, body: &str, files: &[(&
 
 #[tokio::test]
 async fn replies_are_synced_matched_and_classified_once() {
-    let mail = MailServers::start().await;
-    let (db, guard) = foi_store::testing::sqlite_url();
-    let dir = workspace(Some((mail.smtp_port(), "none")));
-    with_imap_user(dir.path(), mail.imap_port(), "foi@charity.example");
-    let csv = bodies_csv(dir.path(), 7, "in");
-    foi(dir.path(), Some(&db), &["bodies", "import", &csv]).ok();
-    foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC 2026", "--launch", "2026-11-02"]).ok();
-    foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
-    foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
-    let status = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
-    let r = |code: &str| -> String {
-        status.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["reference"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let box_to = |code: &str| format!("foi+{}@charity.example", r(code));
-    let tag = |code: &str| format!("[FOI ref {}]", r(code));
-    let sheet =
-        xlsx(&[&["Service", "Commissioned"], &["Community children's nursing", "Yes"], &["Out of hours", "No"]]);
-    let pdf =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/childrens-palliative-care/definitions.pdf"))
-            .unwrap();
+    for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+        // Fresh servers for each backend: the test counts everything in the shared mailbox.
+        let mail = MailServers::start().await;
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        with_imap_user(dir.path(), mail.imap_port(), "foi@charity.example");
+        let csv = bodies_csv(dir.path(), 7, "in");
+        foi(dir.path(), Some(&db), &["bodies", "import", &csv]).ok();
+        foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC 2026", "--launch", "2026-11-02"]).ok();
+        foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+        foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
+        let status = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+        let r = |code: &str| -> String {
+            status.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let box_to = |code: &str| format!("foi+{}@charity.example", r(code));
+        let tag = |code: &str| format!("[FOI ref {}]", r(code));
+        let sheet =
+            xlsx(&[&["Service", "Commissioned"], &["Community children's nursing", "Yes"], &["Out of hours", "No"]]);
+        let pdf =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/childrens-palliative-care/definitions.pdf"))
+                .unwrap();
 
-    let bounce = format!(
-        "From: Mail Delivery System <MAILER-DAEMON@shared2.example>\r\nTo: foi@charity.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\
-         Date: Mon, 02 Nov 2026 10:05:00 +0000\r\nMessage-ID: <bounce-1@shared2.example>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/report; report-type=delivery-status; boundary=\"r1\"\r\n\r\n\
-         --r1\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
-         --r1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.shared2.example\r\n\r\n\
-         Final-Recipient: rfc822; {addr}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
-         --r1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{r2}.request.0@charity.example>\r\nSubject: Freedom of Information request: CPC 2026 {tag2}\r\n--r1--\r\n",
-        addr = body_address("in", 2),
-        r2 = r("B002"),
-        tag2 = tag("B002"),
-    );
-    let replies: Vec<(&str, Vec<u8>)> = vec![
-        ("bounce", bounce.into_bytes()),
-        (
-            "ack",
-            reply(
-                &body_address("in", 1),
-                &box_to("B001"),
-                &format!("Acknowledgement {}", tag("B001")),
-                "Auto-Submitted: auto-replied\r\n",
-                "Thank you for your request for information, which we received on 2 November 2026. Our ref: FOI 26-1001.\r\nWe will respond within 20 working days.",
+        let bounce = format!(
+            "From: Mail Delivery System <MAILER-DAEMON@shared2.example>\r\nTo: foi@charity.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+             Date: Mon, 02 Nov 2026 10:05:00 +0000\r\nMessage-ID: <bounce-1@shared2.example>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"r1\"\r\n\r\n\
+             --r1\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n\
+             --r1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.shared2.example\r\n\r\n\
+             Final-Recipient: rfc822; {addr}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\
+             --r1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{r2}.request.0@charity.example>\r\nSubject: Freedom of Information request: CPC 2026 {tag2}\r\n--r1--\r\n",
+            addr = body_address("in", 2),
+            r2 = r("B002"),
+            tag2 = tag("B002"),
+        );
+        let replies: Vec<(&str, Vec<u8>)> = vec![
+            ("bounce", bounce.into_bytes()),
+            (
+                "ack",
+                reply(
+                    &body_address("in", 1),
+                    &box_to("B001"),
+                    &format!("Acknowledgement {}", tag("B001")),
+                    "Auto-Submitted: auto-replied\r\n",
+                    "Thank you for your request for information, which we received on 2 November 2026. Our ref: FOI 26-1001.\r\nWe will respond within 20 working days.",
+                ),
             ),
-        ),
-        (
-            "ooo",
-            reply(
-                &body_address("in", 3),
-                &box_to("B003"),
-                &format!("Automatic reply: Freedom of Information request {}", tag("B003")),
-                "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n",
-                "I am out of the office until Monday with no access to email.",
+            (
+                "ooo",
+                reply(
+                    &body_address("in", 3),
+                    &box_to("B003"),
+                    &format!("Automatic reply: Freedom of Information request {}", tag("B003")),
+                    "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n",
+                    "I am out of the office until Monday with no access to email.",
+                ),
             ),
-        ),
-        (
-            "answer",
-            with_attachments(
-                &body_address("in", 4),
-                &box_to("B004"),
-                &format!("RE: Freedom of Information request {}", tag("B004")),
-                "Please find attached our response to your request for information.",
-                &[
-                    ("response.pdf", "application/pdf", &pdf),
-                    ("services.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &sheet),
-                ],
+            (
+                "answer",
+                with_attachments(
+                    &body_address("in", 4),
+                    &box_to("B004"),
+                    &format!("RE: Freedom of Information request {}", tag("B004")),
+                    "Please find attached our response to your request for information.",
+                    &[
+                        ("response.pdf", "application/pdf", &pdf),
+                        ("services.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &sheet),
+                    ],
+                ),
             ),
-        ),
-        (
-            "refusal",
-            reply(
-                &body_address("in", 5),
-                &box_to("B005"),
-                &format!("FOI response {}", tag("B005")),
-                "",
-                "We estimate that the cost of complying with your request would exceed the appropriate limit under section 12 of the Freedom of Information Act. We are therefore refusing your request.",
+            (
+                "refusal",
+                reply(
+                    &body_address("in", 5),
+                    &box_to("B005"),
+                    &format!("FOI response {}", tag("B005")),
+                    "",
+                    "We estimate that the cost of complying with your request would exceed the appropriate limit under section 12 of the Freedom of Information Act. We are therefore refusing your request.",
+                ),
             ),
-        ),
-        (
-            "stripped",
-            reply(
-                &body_address("in", 6),
-                &box_to("B006"),
-                "RE: Your request",
-                "",
-                "We do not hold the information you requested.",
+            (
+                "stripped",
+                reply(
+                    &body_address("in", 6),
+                    &box_to("B006"),
+                    "RE: Your request",
+                    "",
+                    "We do not hold the information you requested.",
+                ),
             ),
-        ),
-        (
-            "nhs.net",
-            reply(
-                "icb.foi@nhs.net",
-                "foi@charity.example",
-                "Information request reply",
-                &format!("In-Reply-To: <{}.request.0@charity.example>\r\n", r("B007")),
-                "In response to your request, I can confirm that the answers to your questions are below.",
+            (
+                "nhs.net",
+                reply(
+                    "icb.foi@nhs.net",
+                    "foi@charity.example",
+                    "Information request reply",
+                    &format!("In-Reply-To: <{}.request.0@charity.example>\r\n", r("B007")),
+                    "In response to your request, I can confirm that the answers to your questions are below.",
+                ),
             ),
-        ),
-        (
-            "unknown nhs.net",
-            reply(
-                "someone@nhs.net",
-                "foi@charity.example",
-                "Question",
-                "",
-                "Could you tell us more about your charity?",
+            (
+                "unknown nhs.net",
+                reply(
+                    "someone@nhs.net",
+                    "foi@charity.example",
+                    "Question",
+                    "",
+                    "Could you tell us more about your charity?",
+                ),
             ),
-        ),
-    ];
-    for (_, raw) in &replies {
-        mail.deliver("sender@body.example", "foi@charity.example", raw).await;
-    }
-    mail.wait_for("foi@charity.example", "INBOX", replies.len(), Duration::from_secs(30)).await;
-
-    let first = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
-    assert_eq!(first["added"], replies.len(), "{first}");
-    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-    let msgs = list.as_array().unwrap();
-    let by_subject =
-        |needle: &str| msgs.iter().find(|m| m["subject"].as_str().unwrap_or("").contains(needle)).unwrap().clone();
-    let check = |needle: &str, class: &str, request: Option<String>, method: Option<&str>| {
-        let m = by_subject(needle);
-        assert_eq!(m["class"], class, "{needle}: {m}");
-        assert_eq!(m["request"].as_str().map(str::to_string), request, "{needle}: {m}");
-        if let Some(method) = method {
-            assert_eq!(m["match_method"], method, "{needle}: {m}");
+        ];
+        for (_, raw) in &replies {
+            mail.deliver("sender@body.example", "foi@charity.example", raw).await;
         }
-    };
-    check("Acknowledgement", "acknowledgement", Some(r("B001")), Some("reply_address"));
-    check("Automatic reply", "auto_reply", Some(r("B003")), None);
-    check("Undelivered Mail", "bounce", Some(r("B002")), None);
-    let b = by_subject("Undelivered Mail");
-    assert_eq!(b["bounce"], serde_json::json!({"permanent": true, "address": body_address("in", 2)}), "{b}");
-    check("RE: Freedom", "answer_full", Some(r("B004")), None);
-    check("FOI response [", "refusal", Some(r("B005")), None);
-    check("Your request", "not_held", Some(r("B006")), Some("reply_address"));
-    check("Information request reply", "answer_full", Some(r("B007")), Some("in_reply_to"));
-    check("Question", "unknown", None, None);
-    let answer = by_subject("RE: Freedom");
-    assert_eq!(answer["attachments"][0]["filename"], "response.pdf");
-    assert_eq!(answer["attachments"][0]["extraction"], "ok");
-    assert!(answer["attachments"][0]["text_chars"].as_u64().unwrap() > 100);
-    assert_eq!(answer["attachments"][1]["filename"], "services.xlsx", "{answer}");
-    assert_eq!(answer["attachments"][1]["extraction"], "ok", "{answer}");
-    let shown = foi(dir.path(), Some(&db), &["messages", "show", &answer["id"].to_string()]).ok().stdout;
-    assert!(shown.contains("Community children's nursing\tYes"), "{shown}");
-    assert_eq!(by_subject("FOI response [")["exemptions"], serde_json::json!(["s12"]));
+        mail.wait_for("foi@charity.example", "INBOX", replies.len(), Duration::from_secs(30)).await;
 
-    let states = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
-    let state = |code: &str| {
-        states.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["state"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    assert_eq!(state("B001"), "acknowledged");
-    assert_eq!(state("B002"), "delivery_failed");
-    assert_eq!(state("B003"), "sent", "an out-of-office moves nothing");
-    assert_eq!(state("B004"), "answered_full");
-    assert_eq!(state("B005"), "refused");
-    assert_eq!(state("B006"), "not_held");
-    // The unknown nhs.net message waits in triage; assigning it teaches nothing wrong.
-    let triage = foi(dir.path(), Some(&db), &["triage", "list", "--json"]).ok().json();
-    assert_eq!(triage.as_array().unwrap().len(), 1);
+        let first = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+        assert_eq!(first["added"], replies.len(), "{backend:?}: {first}");
+        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        let msgs = list.as_array().unwrap();
+        let by_subject =
+            |needle: &str| msgs.iter().find(|m| m["subject"].as_str().unwrap_or("").contains(needle)).unwrap().clone();
+        let check = |needle: &str, class: &str, request: Option<String>, method: Option<&str>| {
+            let m = by_subject(needle);
+            assert_eq!(m["class"], class, "{backend:?} {needle}: {m}");
+            assert_eq!(m["request"].as_str().map(str::to_string), request, "{backend:?} {needle}: {m}");
+            if let Some(method) = method {
+                assert_eq!(m["match_method"], method, "{backend:?} {needle}: {m}");
+            }
+        };
+        check("Acknowledgement", "acknowledgement", Some(r("B001")), Some("reply_address"));
+        check("Automatic reply", "auto_reply", Some(r("B003")), None);
+        check("Undelivered Mail", "bounce", Some(r("B002")), None);
+        let b = by_subject("Undelivered Mail");
+        assert_eq!(
+            b["bounce"],
+            serde_json::json!({"permanent": true, "address": body_address("in", 2)}),
+            "{backend:?}: {b}"
+        );
+        check("RE: Freedom", "answer_full", Some(r("B004")), None);
+        check("FOI response [", "refusal", Some(r("B005")), None);
+        check("Your request", "not_held", Some(r("B006")), Some("reply_address"));
+        check("Information request reply", "answer_full", Some(r("B007")), Some("in_reply_to"));
+        check("Question", "unknown", None, None);
+        let answer = by_subject("RE: Freedom");
+        assert_eq!(answer["attachments"][0]["filename"], "response.pdf", "{backend:?}: {answer}");
+        assert_eq!(answer["attachments"][0]["extraction"], "ok", "{backend:?}: {answer}");
+        assert!(answer["attachments"][0]["text_chars"].as_u64().unwrap() > 100, "{backend:?}: {answer}");
+        assert_eq!(answer["attachments"][1]["filename"], "services.xlsx", "{backend:?}: {answer}");
+        assert_eq!(answer["attachments"][1]["extraction"], "ok", "{backend:?}: {answer}");
+        let shown = foi(dir.path(), Some(&db), &["messages", "show", &answer["id"].to_string()]).ok().stdout;
+        assert!(shown.contains("Community children's nursing\tYes"), "{backend:?}: {shown}");
+        assert_eq!(by_subject("FOI response [")["exemptions"], serde_json::json!(["s12"]), "{backend:?}");
 
-    // A second sync adds nothing.
-    let second = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
-    assert_eq!(second["added"], 0, "{second}");
-    // Importing the same messages from files adds nothing either.
-    let files = mail.fetch_all("foi@charity.example", "INBOX").await;
-    for (i, raw) in files.iter().enumerate() {
-        std::fs::write(dir.path().join(format!("m{i}.eml")), raw).unwrap();
+        let states = foi(dir.path(), Some(&db), &["round", "status", "cpc", "--format", "json"]).ok().json();
+        let state = |code: &str| {
+            states.as_array().unwrap().iter().find(|s| s["body_code"] == code).unwrap()["state"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(state("B001"), "acknowledged", "{backend:?}");
+        assert_eq!(state("B002"), "delivery_failed", "{backend:?}");
+        assert_eq!(state("B003"), "sent", "{backend:?}: an out-of-office moves nothing");
+        assert_eq!(state("B004"), "answered_full", "{backend:?}");
+        assert_eq!(state("B005"), "refused", "{backend:?}");
+        assert_eq!(state("B006"), "not_held", "{backend:?}");
+        // The unknown nhs.net message waits in triage; assigning it teaches nothing wrong.
+        let triage = foi(dir.path(), Some(&db), &["triage", "list", "--json"]).ok().json();
+        assert_eq!(triage.as_array().unwrap().len(), 1, "{backend:?}: {triage}");
+
+        // A second sync adds nothing.
+        let second = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+        assert_eq!(second["added"], 0, "{backend:?}: {second}");
+        // Importing the same messages from files adds nothing either.
+        let files = mail.fetch_all("foi@charity.example", "INBOX").await;
+        for (i, raw) in files.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("m{i}.eml")), raw).unwrap();
+        }
+        let again =
+            foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
+        assert_eq!(again["added"], 0, "{backend:?}: {again}");
+        guard.remove().await;
     }
-    let again = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
-    assert_eq!(again["added"], 0, "{again}");
-    guard.remove().await;
 }
 
 #[tokio::test]
@@ -243,39 +250,44 @@ async fn a_sync_killed_mid_way_loses_and_duplicates_nothing() {
     // committed.
     const N: usize = 120;
     for (point, hit) in [("ingest_before_store", 2), ("ingest_after_store", 2)] {
-        let user = format!("{point}@charity.example");
-        let (db, guard) = foi_store::testing::sqlite_url();
-        let dir = workspace(None);
-        with_imap_user(dir.path(), mail.imap_port(), &user);
-        for i in 0..N {
-            let raw = reply(
-                "someone@council.example",
-                &user,
-                &format!("Reply number {i:03}"),
-                "",
-                "We do not hold the information.",
+        for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+            let user = format!("{backend:?}-{point}@charity.example").to_ascii_lowercase();
+            let dir = workspace(None);
+            with_imap_user(dir.path(), mail.imap_port(), &user);
+            for i in 0..N {
+                let raw = reply(
+                    "someone@council.example",
+                    &user,
+                    &format!("Reply number {i:03}"),
+                    "",
+                    "We do not hold the information.",
+                );
+                mail.append(&user, "INBOX", &raw).await;
+            }
+            let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                .current_dir(dir.path())
+                .env("FOI_DATABASE_URL", &db)
+                .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
+                .args(["inbox", "sync"])
+                .output()
+                .unwrap();
+            assert!(!crash.status.success(), "{backend:?} {point} should have crashed");
+            let kept = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+            assert_eq!(
+                kept.as_array().unwrap().len(),
+                50,
+                "{backend:?} {point}: the first chunk was committed, the second not"
             );
-            mail.append(&user, "INBOX", &raw).await;
+            foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
+            foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
+            let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+            let mut subjects: Vec<String> =
+                list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
+            subjects.sort();
+            let expected: Vec<String> = (0..N).map(|i| format!("Reply number {i:03}")).collect();
+            assert_eq!(subjects, expected, "{backend:?} {point}: every message exactly once");
+            guard.remove().await;
         }
-        let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
-            .current_dir(dir.path())
-            .env("FOI_DATABASE_URL", &db)
-            .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
-            .args(["inbox", "sync"])
-            .output()
-            .unwrap();
-        assert!(!crash.status.success(), "{point} should have crashed");
-        let kept = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-        assert_eq!(kept.as_array().unwrap().len(), 50, "{point}: the first chunk was committed, the second not");
-        foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
-        foi(dir.path(), Some(&db), &["inbox", "sync"]).ok();
-        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-        let mut subjects: Vec<String> =
-            list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
-        subjects.sort();
-        let expected: Vec<String> = (0..N).map(|i| format!("Reply number {i:03}")).collect();
-        assert_eq!(subjects, expected, "{point}: every message exactly once");
-        guard.remove().await;
     }
 }
 
@@ -291,74 +303,77 @@ async fn watch_ingests_new_mail_as_it_arrives() {
         }
     }
     let mail = MailServers::start().await;
-    let user = "watch@charity.example";
-    let (db, guard) = foi_store::testing::sqlite_url();
-    let dir = workspace(None);
-    with_imap_user(dir.path(), mail.imap_port(), user);
-    let first = reply("a@council.example", user, "Before the watch", "", "We do not hold the information.");
-    mail.append(user, "INBOX", &first).await;
-    let watch = Kill(
-        std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
-            .current_dir(dir.path())
-            .env("FOI_DATABASE_URL", &db)
-            .args(["inbox", "sync", "--watch", "--interval", "3600", "--json"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("watch.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let subjects = || -> Vec<String> {
-        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-        list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap_or("").to_string()).collect()
-    };
-    let wait_for = |n: usize| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let s = subjects();
-            if s.len() >= n || std::time::Instant::now() > deadline {
-                return s;
+    for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+        let user = &format!("watch-{backend:?}@charity.example").to_ascii_lowercase();
+        let dir = workspace(None);
+        with_imap_user(dir.path(), mail.imap_port(), user);
+        let first = reply("a@council.example", user, "Before the watch", "", "We do not hold the information.");
+        mail.append(user, "INBOX", &first).await;
+        let watch = Kill(
+            std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                .current_dir(dir.path())
+                .env("FOI_DATABASE_URL", &db)
+                .args(["inbox", "sync", "--watch", "--interval", "3600", "--json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(dir.path().join("watch.log")).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        let subjects = || -> Vec<String> {
+            let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+            list.as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap_or("").to_string()).collect()
+        };
+        let wait_for = |n: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                let s = subjects();
+                if s.len() >= n || std::time::Instant::now() > deadline {
+                    return s;
+                }
+                std::thread::sleep(Duration::from_millis(250));
             }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    };
-    let log = || std::fs::read_to_string(dir.path().join("watch.log")).unwrap_or_default();
-    assert_eq!(wait_for(1), vec!["Before the watch"], "{}", log());
-    // Give the watch a moment to enter IDLE, then deliver through Postfix.
-    std::thread::sleep(Duration::from_secs(1));
-    let second = reply("b@council.example", user, "While watching", "", "We do not hold the information.");
-    mail.deliver("b@council.example", user, &second).await;
-    let s = wait_for(2);
-    assert_eq!(s.len(), 2, "the watch ingested the new reply: {s:?}\n{}", log());
-    assert!(s.contains(&"While watching".to_string()));
-    drop(watch);
-    guard.remove().await;
+        };
+        let log = || std::fs::read_to_string(dir.path().join("watch.log")).unwrap_or_default();
+        assert_eq!(wait_for(1), vec!["Before the watch"], "{backend:?}: {}", log());
+        // Give the watch a moment to enter IDLE, then deliver through Postfix.
+        std::thread::sleep(Duration::from_secs(1));
+        let second = reply("b@council.example", user, "While watching", "", "We do not hold the information.");
+        mail.deliver("b@council.example", user, &second).await;
+        let s = wait_for(2);
+        assert_eq!(s.len(), 2, "{backend:?}: the watch ingested the new reply: {s:?}\n{}", log());
+        assert!(s.contains(&"While watching".to_string()), "{backend:?}: {s:?}");
+        drop(watch);
+        guard.remove().await;
+    }
 }
 
-#[test]
-fn a_pdf_the_extractor_cannot_read_is_recorded_and_the_batch_completes() {
-    let dir = workspace(None);
-    let (db, _guard) = foi_store::testing::sqlite_url();
-    let mut corrupt = b"%PDF-1.7\n".to_vec();
-    corrupt.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
-    std::fs::write(
-        dir.path().join("a.eml"),
-        reply("a@x.example", "foi@charity.example", "First", "", "We do not hold the information."),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("b.eml"),
-        with_pdf("b@x.example", "foi@charity.example", "Broken PDF", "See attached.", &corrupt),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("c.eml"), b"\xff\xfe not a message at all \x00\x01").unwrap();
-    let run = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
-    assert_eq!(run["added"], 3, "{run}");
-    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-    let broken = list.as_array().unwrap().iter().find(|m| m["subject"] == "Broken PDF").unwrap();
-    let att = &broken["attachments"][0];
-    assert_eq!(att["extraction"], "failed", "{att}");
-    assert!(att["extraction_error"].as_str().unwrap().starts_with("could not extract: "), "{att}");
-    assert_eq!(list.as_array().unwrap().len(), 3);
+#[tokio::test]
+async fn a_pdf_the_extractor_cannot_read_is_recorded_and_the_batch_completes() {
+    for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+        let dir = workspace(None);
+        let mut corrupt = b"%PDF-1.7\n".to_vec();
+        corrupt.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        std::fs::write(
+            dir.path().join("a.eml"),
+            reply("a@x.example", "foi@charity.example", "First", "", "We do not hold the information."),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.eml"),
+            with_pdf("b@x.example", "foi@charity.example", "Broken PDF", "See attached.", &corrupt),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("c.eml"), b"\xff\xfe not a message at all \x00\x01").unwrap();
+        let run = foi(dir.path(), Some(&db), &["inbox", "import", dir.path().to_str().unwrap(), "--json"]).ok().json();
+        assert_eq!(run["added"], 3, "{backend:?}: {run}");
+        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        let broken = list.as_array().unwrap().iter().find(|m| m["subject"] == "Broken PDF").unwrap();
+        let att = &broken["attachments"][0];
+        assert_eq!(att["extraction"], "failed", "{backend:?}: {att}");
+        assert!(att["extraction_error"].as_str().unwrap().starts_with("could not extract: "), "{backend:?}: {att}");
+        assert_eq!(list.as_array().unwrap().len(), 3, "{backend:?}");
+        guard.remove().await;
+    }
 }
 
 /// A request Postfix accepts and then cannot deliver: Postfix's own bounce (its delivery
@@ -406,46 +421,55 @@ async fn a_real_postfix_bounce_is_matched_and_never_chased() {
 
 /// The rules are read at run time: a rules file with a mistake is refused naming its line,
 /// `foi config show` says which file is used, and `foi inbox evaluate` measures a labelled set.
-#[test]
-fn rules_are_read_at_run_time_and_measured() {
-    let (db, _guard) = foi_store::testing::sqlite_url();
-    let dir = workspace(None);
-    std::fs::write(
-        dir.path().join("mine.toml"),
-        "[[rule]]\nid = \"fine\"\nclass = \"not_held\"\npattern = \"(?i)nicht vorhanden\"\n\n[[rule]]\nid = \"broken\"\nclass = \"refusal\"\npattern = \"(unclosed\"\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("reply.eml"), b"From: a@b.example\r\nSubject: x\r\n\r\nhello\r\n").unwrap();
-    let run = foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml", "--rules", "mine.toml"]).fails();
-    assert!(run.stderr.contains("mine.toml:9: rule broken: bad pattern regex: unclosed group"), "{}", run.stderr);
-    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
-    // Nothing was imported.
-    let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
-    assert_eq!(list.as_array().map(Vec::len), Some(0));
-    // Named in foi.toml.
-    let toml = std::fs::read_to_string(dir.path().join("foi.toml")).unwrap();
-    std::fs::write(dir.path().join("foi.toml"), format!("inbox_rules = \"mine.toml\"\n{toml}")).unwrap();
-    let show = foi(dir.path(), Some(&db), &["config", "show"]).ok();
-    assert!(show.stdout.contains("rules     mine.toml (configuration file)"), "{}", show.stdout);
-    foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml"]).fails();
+#[tokio::test]
+async fn rules_are_read_at_run_time_and_measured() {
+    for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+        let dir = workspace(None);
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "[[rule]]\nid = \"fine\"\nclass = \"not_held\"\npattern = \"(?i)nicht vorhanden\"\n\n[[rule]]\nid = \"broken\"\nclass = \"refusal\"\npattern = \"(unclosed\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("reply.eml"), b"From: a@b.example\r\nSubject: x\r\n\r\nhello\r\n").unwrap();
+        let run = foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml", "--rules", "mine.toml"]).fails();
+        assert!(
+            run.stderr.contains("mine.toml:9: rule broken: bad pattern regex: unclosed group"),
+            "{backend:?}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{backend:?}: {}", run.stderr);
+        // Nothing was imported.
+        let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+        assert_eq!(list.as_array().map(Vec::len), Some(0), "{backend:?}");
+        // Named in foi.toml.
+        let toml = std::fs::read_to_string(dir.path().join("foi.toml")).unwrap();
+        std::fs::write(dir.path().join("foi.toml"), format!("inbox_rules = \"mine.toml\"\n{toml}")).unwrap();
+        let show = foi(dir.path(), Some(&db), &["config", "show"]).ok();
+        assert!(show.stdout.contains("rules     mine.toml (configuration file)"), "{backend:?}: {}", show.stdout);
+        foi(dir.path(), Some(&db), &["inbox", "import", "reply.eml"]).fails();
 
-    // The labelled corpus, measured from the repository's folder.
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = foi(
-        std::path::Path::new(root),
-        Some(&db),
-        &["inbox", "evaluate", "tests/replies/edge", "--json", "--min-agreement", "80"],
-    )
-    .ok()
-    .json();
-    assert!(out["replies"].as_u64().unwrap() >= 30, "{out}");
-    assert!(out["agreement"]["n"].as_u64().unwrap() * 10 >= out["agreement"]["of"].as_u64().unwrap() * 8, "{out}");
-    let fail = foi(
-        std::path::Path::new(root),
-        Some(&db),
-        &["inbox", "evaluate", "tests/replies/edge", "--min-agreement", "100.1"],
-    );
-    assert_eq!(fail.code, 1, "{}", fail.stdout);
-    let bad = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "nowhere"]).fails();
-    assert!(bad.stderr.contains("nowhere"), "{}", bad.stderr);
+        // The labelled corpus, measured from the repository's folder.
+        let root = env!("CARGO_MANIFEST_DIR");
+        let out = foi(
+            std::path::Path::new(root),
+            Some(&db),
+            &["inbox", "evaluate", "tests/replies/edge", "--json", "--min-agreement", "80"],
+        )
+        .ok()
+        .json();
+        assert!(out["replies"].as_u64().unwrap() >= 30, "{backend:?}: {out}");
+        assert!(
+            out["agreement"]["n"].as_u64().unwrap() * 10 >= out["agreement"]["of"].as_u64().unwrap() * 8,
+            "{backend:?}: {out}"
+        );
+        let fail = foi(
+            std::path::Path::new(root),
+            Some(&db),
+            &["inbox", "evaluate", "tests/replies/edge", "--min-agreement", "100.1"],
+        );
+        assert_eq!(fail.code, 1, "{backend:?}: {}", fail.stdout);
+        let bad = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "nowhere"]).fails();
+        assert!(bad.stderr.contains("nowhere"), "{backend:?}: {}", bad.stderr);
+        guard.remove().await;
+    }
 }

@@ -87,33 +87,36 @@ async fn a_200_body_round_goes_through_postfix_exactly_once() {
 #[tokio::test]
 async fn smtp_refusals_are_classified_against_a_real_server() {
     let mail = MailServers::start().await;
-    let (db, guard) = foi_store::testing::sqlite_url();
-    let dir = workspace(Some((mail.smtp_port(), "none")));
-    let csv = dir.path().join("b.csv");
-    std::fs::write(
-        &csv,
-        "code,name,kind,foi_email\nT1,Temp Fail Body,icb,tempfail@busy.example\nR1,Rejecting Body,icb,reject@gone.example\nOK1,Good Body,icb,foi@good.example\nN1,No Address Body,unitary,\n",
-    )
-    .unwrap();
-    foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
-    foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
-    foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
-    let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
-    assert_eq!(run.code, 3, "failures give exit code 3: {}", run.stderr);
-    let s = run.json();
-    assert_eq!(s["sent"].as_array().unwrap().len(), 1);
-    let retry = &s["retry"].as_array().unwrap()[0];
-    assert!(retry["detail"].as_str().unwrap().contains("450"), "{retry}");
-    let failed = &s["failed"].as_array().unwrap()[0];
-    assert!(failed["detail"].as_str().unwrap().contains("550"), "{failed}");
-    assert_eq!(s["skipped_no_address"][0]["code"], "N1");
-    let states = references(dir.path(), &db);
-    let state_of = |c: &str| states.iter().find(|(code, _, _)| code == c).unwrap().2.clone();
-    assert_eq!(state_of("R1"), "delivery_failed");
-    assert_eq!(state_of("T1"), "queued", "a temporary failure stays queued for a retry");
-    assert_eq!(state_of("OK1"), "sent");
-    assert_eq!(mail.wait_for("foi@good.example", "INBOX", 1, Duration::from_secs(30)).await.len(), 1);
-    guard.remove().await;
+    for (backend, db, guard) in each_backend_url().await {
+        // The accepted message goes to an address of this backend's own, on the shared server.
+        let good = format!("foi-{backend:?}@good.example").to_ascii_lowercase();
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        let csv = dir.path().join("b.csv");
+        std::fs::write(
+            &csv,
+            format!("code,name,kind,foi_email\nT1,Temp Fail Body,icb,tempfail@busy.example\nR1,Rejecting Body,icb,reject@gone.example\nOK1,Good Body,icb,{good}\nN1,No Address Body,unitary,\n"),
+        )
+        .unwrap();
+        foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
+        foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
+        foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+        let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+        assert_eq!(run.code, 3, "{backend:?}: failures give exit code 3: {}", run.stderr);
+        let s = run.json();
+        assert_eq!(s["sent"].as_array().unwrap().len(), 1, "{backend:?}");
+        let retry = &s["retry"].as_array().unwrap()[0];
+        assert!(retry["detail"].as_str().unwrap().contains("450"), "{backend:?}: {retry}");
+        let failed = &s["failed"].as_array().unwrap()[0];
+        assert!(failed["detail"].as_str().unwrap().contains("550"), "{backend:?}: {failed}");
+        assert_eq!(s["skipped_no_address"][0]["code"], "N1", "{backend:?}");
+        let states = references(dir.path(), &db);
+        let state_of = |c: &str| states.iter().find(|(code, _, _)| code == c).unwrap().2.clone();
+        assert_eq!(state_of("R1"), "delivery_failed", "{backend:?}");
+        assert_eq!(state_of("T1"), "queued", "{backend:?}: a temporary failure stays queued for a retry");
+        assert_eq!(state_of("OK1"), "sent", "{backend:?}");
+        assert_eq!(mail.wait_for(&good, "INBOX", 1, Duration::from_secs(30)).await.len(), 1, "{backend:?}");
+        guard.remove().await;
+    }
 }
 
 // Multi-threaded: the scripted server runs in this process while the test waits for `foi`.
@@ -122,36 +125,45 @@ async fn a_dropped_or_silent_connection_after_the_message_holds_it_for_the_offic
     for (behaviour, expect_held) in
         [(Behaviour::DropMidData, true), (Behaviour::GreetThenHangAtData, true), (Behaviour::Hang, false)]
     {
-        let server = ScriptedSmtp::start(behaviour).await;
-        let (db, guard) = foi_store::testing::sqlite_url();
-        let dir = workspace(Some((server.port(), "none")));
-        let csv = dir.path().join("b.csv");
-        std::fs::write(&csv, "code,name,kind,foi_email\nA1,A Body,icb,foi@a.example\n").unwrap();
-        foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
-        foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
-        foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
-        let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
-        let s = run.json();
-        if expect_held {
-            let held = &s["held"].as_array().unwrap();
-            assert_eq!(held.len(), 1, "{behaviour:?}: {}", run.stdout);
-            assert!(held[0]["detail"].as_str().unwrap().contains("foi send --release"), "{behaviour:?}");
-            // Running again never resends a held message.
-            let again = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]).json();
-            assert_eq!(
-                again["sent"].as_array().unwrap().len() + again["retry"].as_array().unwrap().len(),
-                0,
-                "{behaviour:?}"
-            );
-            let connections = server.connections();
-            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
-            assert_eq!(server.connections(), connections, "{behaviour:?}: no new connection for a held message");
-        } else {
-            // Nothing was handed over: a silent server is a temporary failure, retried later.
-            assert_eq!(s["retry"].as_array().unwrap().len(), 1, "{behaviour:?}: {}", run.stdout);
-            assert_eq!(server.messages(), 0);
+        // A fresh database on each backend, and a fresh server, for each behaviour.
+        for (backend, db, guard) in each_backend_url().await {
+            let server = ScriptedSmtp::start(behaviour).await;
+            let dir = workspace(Some((server.port(), "none")));
+            let csv = dir.path().join("b.csv");
+            std::fs::write(&csv, "code,name,kind,foi_email\nA1,A Body,icb,foi@a.example\n").unwrap();
+            foi(dir.path(), Some(&db), &["bodies", "import", csv.to_str().unwrap()]).ok();
+            foi(dir.path(), Some(&db), &["round", "new", "cpc", "--name", "CPC"]).ok();
+            foi(dir.path(), Some(&db), &["round", "add-bodies", "cpc", "--all-current"]).ok();
+            let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+            let s = run.json();
+            if expect_held {
+                let held = &s["held"].as_array().unwrap();
+                assert_eq!(held.len(), 1, "{backend:?} {behaviour:?}: {}", run.stdout);
+                assert!(
+                    held[0]["detail"].as_str().unwrap().contains("foi send --release"),
+                    "{backend:?} {behaviour:?}"
+                );
+                // Running again never resends a held message.
+                let again = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]).json();
+                assert_eq!(
+                    again["sent"].as_array().unwrap().len() + again["retry"].as_array().unwrap().len(),
+                    0,
+                    "{backend:?} {behaviour:?}"
+                );
+                let connections = server.connections();
+                foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+                assert_eq!(
+                    server.connections(),
+                    connections,
+                    "{backend:?} {behaviour:?}: no new connection for a held message"
+                );
+            } else {
+                // Nothing was handed over: a silent server is a temporary failure, retried later.
+                assert_eq!(s["retry"].as_array().unwrap().len(), 1, "{backend:?} {behaviour:?}: {}", run.stdout);
+                assert_eq!(server.messages(), 0, "{backend:?} {behaviour:?}");
+            }
+            guard.remove().await;
         }
-        guard.remove().await;
     }
 }
 
@@ -161,39 +173,41 @@ async fn a_send_killed_at_any_step_never_sends_twice_or_loses_a_request() {
     let mut case = 0;
     for point in ["before_smtp", "after_smtp", "before_commit"] {
         for hit in [1, 4, 9] {
-            case += 1;
-            let prefix = format!("c{case}");
-            let (db, guard) = foi_store::testing::sqlite_url();
-            let dir = workspace(Some((mail.smtp_port(), "none")));
-            round_of(dir.path(), &db, 12, &prefix);
-            let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
-                .current_dir(dir.path())
-                .env("FOI_DATABASE_URL", &db)
-                .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
-                .args(["send", "--no-pacing"])
-                .output()
-                .unwrap();
-            assert!(!crash.status.success(), "{point}:{hit} should have crashed");
-            // Run again (twice: a second run must change nothing).
-            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
-            foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
-            mail.wait_queue_empty(Duration::from_secs(30)).await;
-            let refs = references(dir.path(), &db);
-            let held = foi(dir.path(), Some(&db), &["round", "show", "cpc", "--json"]).ok().json();
-            let mut held_count = 0;
-            for (code, _, state) in &refs {
-                let i: usize = code[1..].parse().unwrap();
-                let got = mail.fetch_all(&body_address(&prefix, i), "INBOX").await;
-                assert!(got.len() <= 1, "{point}:{hit}: {code} received {} copies", got.len());
-                match state.as_str() {
-                    "sent" => assert_eq!(got.len(), 1, "{point}:{hit}: {code} is sent but did not arrive"),
-                    "queued" => held_count += 1,
-                    other => panic!("{point}:{hit}: {code} ended {other}: {held}"),
+            for (backend, db, guard) in each_backend_url().await {
+                case += 1;
+                let prefix = format!("c{case}");
+                let at = format!("{backend:?} {point}:{hit}");
+                let dir = workspace(Some((mail.smtp_port(), "none")));
+                round_of(dir.path(), &db, 12, &prefix);
+                let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                    .current_dir(dir.path())
+                    .env("FOI_DATABASE_URL", &db)
+                    .env("FOI_FAULT_INJECT", format!("{point}:{hit}"))
+                    .args(["send", "--no-pacing"])
+                    .output()
+                    .unwrap();
+                assert!(!crash.status.success(), "{at} should have crashed");
+                // Run again (twice: a second run must change nothing).
+                foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+                foi(dir.path(), Some(&db), &["send", "--no-pacing"]);
+                mail.wait_queue_empty(Duration::from_secs(30)).await;
+                let refs = references(dir.path(), &db);
+                let held = foi(dir.path(), Some(&db), &["round", "show", "cpc", "--json"]).ok().json();
+                let mut held_count = 0;
+                for (code, _, state) in &refs {
+                    let i: usize = code[1..].parse().unwrap();
+                    let got = mail.fetch_all(&body_address(&prefix, i), "INBOX").await;
+                    assert!(got.len() <= 1, "{at}: {code} received {} copies", got.len());
+                    match state.as_str() {
+                        "sent" => assert_eq!(got.len(), 1, "{at}: {code} is sent but did not arrive"),
+                        "queued" => held_count += 1,
+                        other => panic!("{at}: {code} ended {other}: {held}"),
+                    }
                 }
+                // Exactly one message was in flight when the process died: it is held.
+                assert_eq!(held_count, 1, "{at}: {refs:?}");
+                guard.remove().await;
             }
-            // Exactly one message was in flight when the process died: it is held.
-            assert_eq!(held_count, 1, "{point}:{hit}: {refs:?}");
-            guard.remove().await;
         }
     }
 }
@@ -201,117 +215,142 @@ async fn a_send_killed_at_any_step_never_sends_twice_or_loses_a_request() {
 #[tokio::test]
 async fn chasers_go_only_to_overdue_requests_threaded_to_the_original() {
     let mail = MailServers::start().await;
-    let (db, guard) = foi_store::testing::sqlite_url();
-    let dir = workspace(Some((mail.smtp_port(), "none")));
-    round_of(dir.path(), &db, 4, "chase");
-    foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
-    let refs = references(dir.path(), &db);
-    let reference = |code: &str| refs.iter().find(|(c, _, _)| c == code).unwrap().1.clone();
-    foi(
-        dir.path(),
-        Some(&db),
-        &["request", "move", &reference("B002"), "answered_full", "--reason", "answer received by post"],
-    )
-    .ok();
-    foi(
-        dir.path(),
-        Some(&db),
-        &[
-            "--today",
-            "2026-11-20",
-            "request",
-            "move",
-            &reference("B003"),
-            "clarification_requested",
-            "--reason",
-            "they asked which years",
-        ],
-    )
-    .ok();
+    for (backend, db, guard) in each_backend_url().await {
+        // Each backend's bodies have their own addresses on the shared server.
+        let prefix = format!("chase-{backend:?}").to_ascii_lowercase();
+        let dir = workspace(Some((mail.smtp_port(), "none")));
+        round_of(dir.path(), &db, 4, &prefix);
+        foi(dir.path(), Some(&db), &["--today", "2026-11-02", "send", "--no-pacing"]).ok();
+        let refs = references(dir.path(), &db);
+        let reference = |code: &str| refs.iter().find(|(c, _, _)| c == code).unwrap().1.clone();
+        foi(
+            dir.path(),
+            Some(&db),
+            &["request", "move", &reference("B002"), "answered_full", "--reason", "answer received by post"],
+        )
+        .ok();
+        foi(
+            dir.path(),
+            Some(&db),
+            &[
+                "--today",
+                "2026-11-20",
+                "request",
+                "move",
+                &reference("B003"),
+                "clarification_requested",
+                "--reason",
+                "they asked which years",
+            ],
+        )
+        .ok();
 
-    // Not yet overdue: the due date (20 working days after Mon 2 Nov 2026, skipping
-    // St Andrew's Day on Mon 30 Nov) is Tue 1 Dec.
-    let early = foi(dir.path(), Some(&db), &["--today", "2026-12-01", "chase", "--no-pacing", "--json"]).ok().json();
-    assert_eq!(early["sent"].as_array().unwrap().len(), 0, "{early}");
-    let run = foi(dir.path(), Some(&db), &["--today", "2026-12-10", "chase", "--no-pacing", "--json"]).ok();
-    let chased: Vec<String> =
-        run.json()["sent"].as_array().unwrap().iter().map(|l| l["reference"].as_str().unwrap().to_string()).collect();
-    let mut expected = vec![reference("B001"), reference("B004")];
-    expected.sort();
-    let mut got = chased.clone();
-    got.sort();
-    assert_eq!(got, expected, "only the overdue requests that still await the body: {}", run.stderr);
-    let inbox = mail.wait_for(&body_address("chase", 1), "INBOX", 2, Duration::from_secs(30)).await;
-    assert_eq!(inbox.len(), 2);
-    let chaser = unfold(&inbox[1]);
-    let r1 = reference("B001");
-    assert!(chaser.contains(&format!("In-Reply-To: <{r1}.request.0@charity.example>")), "{chaser}");
-    assert!(chaser.contains(&format!("Message-ID: <{r1}.chaser.1@charity.example>")), "{chaser}");
-    assert!(chaser.contains(&format!("[FOI ref {r1}]")), "{chaser}");
-    assert!(chaser.contains("Subject: Re: "), "{chaser}");
-    // Chasing again the same week sends nothing (5 working days between chasers).
-    let again = foi(dir.path(), Some(&db), &["--today", "2026-12-11", "chase", "--no-pacing", "--json"]).ok().json();
-    assert_eq!(again["sent"].as_array().unwrap().len(), 0);
-    // Nothing reached the answered or the paused request.
-    assert_eq!(mail.fetch_all(&body_address("chase", 2), "INBOX").await.len(), 1);
-    assert_eq!(mail.fetch_all(&body_address("chase", 3), "INBOX").await.len(), 1);
+        // Not yet overdue: the due date (20 working days after Mon 2 Nov 2026, skipping
+        // St Andrew's Day on Mon 30 Nov) is Tue 1 Dec.
+        let early =
+            foi(dir.path(), Some(&db), &["--today", "2026-12-01", "chase", "--no-pacing", "--json"]).ok().json();
+        assert_eq!(early["sent"].as_array().unwrap().len(), 0, "{backend:?}: {early}");
+        let run = foi(dir.path(), Some(&db), &["--today", "2026-12-10", "chase", "--no-pacing", "--json"]).ok();
+        let chased: Vec<String> = run.json()["sent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["reference"].as_str().unwrap().to_string())
+            .collect();
+        let mut expected = vec![reference("B001"), reference("B004")];
+        expected.sort();
+        let mut got = chased.clone();
+        got.sort();
+        assert_eq!(got, expected, "{backend:?}: only the overdue requests that still await the body: {}", run.stderr);
+        let inbox = mail.wait_for(&body_address(&prefix, 1), "INBOX", 2, Duration::from_secs(30)).await;
+        assert_eq!(inbox.len(), 2, "{backend:?}");
+        let chaser = unfold(&inbox[1]);
+        let r1 = reference("B001");
+        assert!(chaser.contains(&format!("In-Reply-To: <{r1}.request.0@charity.example>")), "{chaser}");
+        assert!(chaser.contains(&format!("Message-ID: <{r1}.chaser.1@charity.example>")), "{chaser}");
+        assert!(chaser.contains(&format!("[FOI ref {r1}]")), "{chaser}");
+        assert!(chaser.contains("Subject: Re: "), "{chaser}");
+        // Chasing again the same week sends nothing (5 working days between chasers).
+        let again =
+            foi(dir.path(), Some(&db), &["--today", "2026-12-11", "chase", "--no-pacing", "--json"]).ok().json();
+        assert_eq!(again["sent"].as_array().unwrap().len(), 0, "{backend:?}");
+        // Nothing reached the answered or the paused request.
+        assert_eq!(mail.fetch_all(&body_address(&prefix, 2), "INBOX").await.len(), 1, "{backend:?}");
+        assert_eq!(mail.fetch_all(&body_address(&prefix, 3), "INBOX").await.len(), 1, "{backend:?}");
 
-    // The officer's clarification restarts the clock: due 20 working days after Thu 3 Dec 2026
-    // (Christmas Day, Boxing Day (Mon 28 Dec substitute), 1 Jan and 4 Jan 2027 (Scotland)
-    // skipped): Wed 6 Jan 2027.
-    foi(
-        dir.path(),
-        Some(&db),
-        &[
-            "--today",
-            "2026-12-03",
-            "request",
-            "clarify",
-            &reference("B003"),
-            "--text",
-            "The years 2024-25 and 2025-26.",
-        ],
-    )
-    .ok();
-    let shown = foi(dir.path(), Some(&db), &["--today", "2026-12-03", "request", "show", &reference("B003"), "--json"])
-        .ok()
-        .json();
-    assert_eq!(shown["request"]["state"], "clarification_provided");
-    assert_eq!(shown["status"]["due"], "2027-01-06");
-    let clar = mail.wait_for(&body_address("chase", 3), "INBOX", 2, Duration::from_secs(30)).await;
-    assert!(String::from_utf8_lossy(&clar[1]).contains("2024-25 and 2025-26"));
-    guard.remove().await;
+        // The officer's clarification restarts the clock: due 20 working days after Thu 3 Dec 2026
+        // (Christmas Day, Boxing Day (Mon 28 Dec substitute), 1 Jan and 4 Jan 2027 (Scotland)
+        // skipped): Wed 6 Jan 2027.
+        foi(
+            dir.path(),
+            Some(&db),
+            &[
+                "--today",
+                "2026-12-03",
+                "request",
+                "clarify",
+                &reference("B003"),
+                "--text",
+                "The years 2024-25 and 2025-26.",
+            ],
+        )
+        .ok();
+        let shown =
+            foi(dir.path(), Some(&db), &["--today", "2026-12-03", "request", "show", &reference("B003"), "--json"])
+                .ok()
+                .json();
+        assert_eq!(shown["request"]["state"], "clarification_provided", "{backend:?}");
+        assert_eq!(shown["status"]["due"], "2027-01-06", "{backend:?}");
+        let clar = mail.wait_for(&body_address(&prefix, 3), "INBOX", 2, Duration::from_secs(30)).await;
+        assert!(String::from_utf8_lossy(&clar[1]).contains("2024-25 and 2025-26"), "{backend:?}");
+        guard.remove().await;
+    }
 }
 
 #[tokio::test]
 async fn with_an_imap_sent_folder_a_crash_after_the_server_accepted_is_reconciled() {
     let mail = MailServers::start().await;
     for (point, reconciled) in [("before_commit", true), ("after_smtp", false)] {
-        let prefix = format!("imap-{point}");
-        let (db, guard) = foi_store::testing::sqlite_url();
-        let dir = workspace(Some((mail.smtp_port(), "none")));
-        with_imap(dir.path(), mail.imap_port());
-        round_of(dir.path(), &db, 5, &prefix);
-        let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
-            .current_dir(dir.path())
-            .env("FOI_DATABASE_URL", &db)
-            .env("FOI_FAULT_INJECT", format!("{point}:3"))
-            .args(["send", "--no-pacing"])
-            .output()
-            .unwrap();
-        assert!(!crash.status.success());
-        let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
-        let s = run.json();
-        assert_eq!(s["reconciled"].as_array().unwrap().len(), usize::from(reconciled), "{point}: {}", run.stdout);
-        assert_eq!(s["held"].as_array().unwrap().len(), usize::from(!reconciled), "{point}: {}", run.stdout);
-        mail.wait_queue_empty(Duration::from_secs(30)).await;
-        for i in 1..=5 {
-            assert_eq!(mail.fetch_all(&body_address(&prefix, i), "INBOX").await.len(), 1, "{point}: body {i}");
+        for (backend, db, guard) in each_backend_url().await {
+            let prefix = format!("imap-{backend:?}-{point}").to_ascii_lowercase();
+            let dir = workspace(Some((mail.smtp_port(), "none")));
+            with_imap(dir.path(), mail.imap_port());
+            round_of(dir.path(), &db, 5, &prefix);
+            let crash = std::process::Command::new(env!("CARGO_BIN_EXE_foi"))
+                .current_dir(dir.path())
+                .env("FOI_DATABASE_URL", &db)
+                .env("FOI_FAULT_INJECT", format!("{point}:3"))
+                .args(["send", "--no-pacing"])
+                .output()
+                .unwrap();
+            assert!(!crash.status.success(), "{backend:?} {point} should have crashed");
+            let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+            let s = run.json();
+            assert_eq!(
+                s["reconciled"].as_array().unwrap().len(),
+                usize::from(reconciled),
+                "{backend:?} {point}: {}",
+                run.stdout
+            );
+            assert_eq!(
+                s["held"].as_array().unwrap().len(),
+                usize::from(!reconciled),
+                "{backend:?} {point}: {}",
+                run.stdout
+            );
+            mail.wait_queue_empty(Duration::from_secs(30)).await;
+            for i in 1..=5 {
+                assert_eq!(
+                    mail.fetch_all(&body_address(&prefix, i), "INBOX").await.len(),
+                    1,
+                    "{backend:?} {point}: body {i}"
+                );
+            }
+            let sent_copies = mail.fetch_all("campaigns@charity.example", "Sent").await;
+            let ours =
+                sent_copies.iter().filter(|m| String::from_utf8_lossy(m).contains(&format!("To: {prefix}-"))).count();
+            assert_eq!(ours, if reconciled { 5 } else { 4 }, "{backend:?} {point}: copies in the Sent folder");
+            guard.remove().await;
         }
-        let sent_copies = mail.fetch_all("campaigns@charity.example", "Sent").await;
-        let ours =
-            sent_copies.iter().filter(|m| String::from_utf8_lossy(m).contains(&format!("To: {prefix}-"))).count();
-        assert_eq!(ours, if reconciled { 5 } else { 4 }, "{point}: copies in the Sent folder");
-        guard.remove().await;
     }
 }

@@ -1,8 +1,8 @@
 //! The web UI in a real browser: headless Chromium (Debian's `chromium`) driven over
 //! WebDriver (Debian's `chromium-driver`, started here on a free loopback port). An analyst
 //! signs in, opens the round, assigns the message waiting in triage, tags a reply by
-//! accepting a suggestion, and sees the response-rate table change. Screenshots of the main
-//! pages are kept under `target/web-screenshots/`.
+//! accepting a suggestion, and sees the response-rate table change; on SQLite and then on
+//! PostgreSQL. Screenshots of the main pages are kept under `target/web-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -84,9 +84,14 @@ async fn answered_all(c: &Client, base: &str) -> String {
     panic!("no all-bodies row on the dashboard: {}", c.source().await.unwrap());
 }
 
+/// On SQLite and then on PostgreSQL: a fresh database, server and browser session each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analyst_triages_and_tags_in_a_real_browser() {
-    let (store, db) = foi_store::testing::sqlite().await;
+    foi_store::testing::each_backend(|store| async move { triage_and_tag(store).await }).await;
+}
+
+async fn triage_and_tag(store: foi_store::Store) {
+    let backend = store.backend();
     let fx = fixture::build(&store).await;
     let mut app = foi_web::App::new(store.clone()).unwrap();
     app.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 2);
@@ -115,12 +120,12 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
 
     // Sign in.
     c.goto(&format!("{base}/")).await.unwrap();
-    assert!(c.current_url().await.unwrap().path().ends_with("/signin"), "sent to sign in");
+    assert!(c.current_url().await.unwrap().path().ends_with("/signin"), "{backend:?}: sent to sign in");
     shot(&c, "signin").await;
     c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("ana").await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(fixture::PASSWORD).await.unwrap();
     c.find(Locator::Css("#signin button")).await.unwrap().click().await.unwrap();
-    assert!(text(&c, "header .who").await.contains("analyst"));
+    assert!(text(&c, "header .who").await.contains("analyst"), "{backend:?}");
     let before = answered_all(&c, &format!("{base}/")).await;
     shot(&c, "dashboard").await;
 
@@ -128,7 +133,7 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
     c.find(Locator::Css("section.round h2 a")).await.unwrap().click().await.unwrap();
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#requests")).await.unwrap();
     let rows = c.find_all(Locator::Css("#requests tbody tr")).await.unwrap();
-    assert_eq!(rows.len(), 12, "a row per request");
+    assert_eq!(rows.len(), 12, "{backend:?}: a row per request");
     shot(&c, "round").await;
 
     // Triage: assign the waiting message to its request.
@@ -142,8 +147,8 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
         .unwrap();
     shot(&c, "triage").await;
     c.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
-    assert_eq!(text(&c, "#flash").await, "Message assigned.");
-    assert!(c.find(Locator::Css("#empty")).await.is_ok(), "nothing left to triage");
+    assert_eq!(text(&c, "#flash").await, "Message assigned.", "{backend:?}");
+    assert!(c.find(Locator::Css("#empty")).await.is_ok(), "{backend:?}: nothing left to triage");
 
     // Tag: accept a suggestion, with its evidence as the quote.
     c.goto(&format!("{base}/requests/{}/tag", fx.suggested)).await.unwrap();
@@ -151,30 +156,30 @@ async fn an_analyst_triages_and_tags_in_a_real_browser() {
     let question = c.find(Locator::Css(".question:has(.suggestion)")).await.unwrap();
     let id = question.attr("id").await.unwrap().unwrap();
     question.find(Locator::Css("button[value=suggestion]")).await.unwrap().click().await.unwrap();
-    assert_eq!(text(&c, "#flash").await, "Answer saved.");
-    assert!(!text(&c, &format!("#{id} .current")).await.is_empty(), "the question shows its answer");
+    assert_eq!(text(&c, "#flash").await, "Answer saved.", "{backend:?}");
+    assert!(!text(&c, &format!("#{id} .current")).await.is_empty(), "{backend:?}: the question shows its answer");
     let tags = store
         .tags(&foi_store::TagFilter { reference: Some(fx.suggested.clone()), ..Default::default() })
         .await
         .unwrap();
-    let t = tags.iter().find(|t| t.status == "confirmed").expect("a confirmed tag");
-    assert_eq!(t.tagger, "person:ana");
-    assert!(t.quote.as_deref().is_some_and(|q| !q.is_empty()), "the suggestion's evidence is the quote");
+    let t = tags.iter().find(|t| t.status == "confirmed").unwrap_or_else(|| panic!("{backend:?}: a confirmed tag"));
+    assert_eq!(t.tagger, "person:ana", "{backend:?}");
+    assert!(t.quote.as_deref().is_some_and(|q| !q.is_empty()), "{backend:?}: the suggestion's evidence is the quote");
 
     // The request page shows the assigned reply in its thread.
     c.goto(&format!("{base}/requests/{}", fx.triage_for)).await.unwrap();
     assert!(
         c.source().await.unwrap().contains("children&#x27;s hospice")
-            || c.source().await.unwrap().contains("children's hospice")
+            || c.source().await.unwrap().contains("children's hospice"),
+        "{backend:?}: the assigned reply is in the thread"
     );
     shot(&c, "request").await;
 
     // The response-rate table counts the answer that was in triage.
     let after = answered_all(&c, &format!("{base}/")).await;
     let n = |s: &str| s.split_whitespace().next().unwrap().parse::<u32>().unwrap();
-    assert_eq!(n(&after), n(&before) + 1, "answered some or all: {before} then {after}");
+    assert_eq!(n(&after), n(&before) + 1, "{backend:?}: answered some or all: {before} then {after}");
 
     c.close().await.unwrap();
     server.abort();
-    db.remove().await;
 }
