@@ -13,8 +13,6 @@ mod m20261123_000005_round_revision;
 mod m20261205_000006_review;
 mod m20261205_000007_body_sources;
 
-pub use m20261123_000003_coded::recode_sql;
-
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -10,9 +10,9 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The update that recomputes `coded` (the store holds the same rule for the requests whose
-/// tags it changes).
-pub fn recode_sql(backend: DbBackend) -> String {
+/// The update that recomputed `coded` when this migration ran: frozen here (the store keeps
+/// its own copy of the rule for the requests whose tags it changes, `store::tags`).
+fn recode_sql(backend: DbBackend) -> String {
     let object = match backend {
         DbBackend::Postgres => "json_object_agg(t.question, t.answer)::text",
         _ => "json_group_object(t.question, t.answer)",

@@ -243,7 +243,7 @@ impl Store {
         if !batch.is_empty() {
             tag::Entity::insert_many(batch).exec_without_returning(&txn).await?;
         }
-        let sql = foi_migration::recode_sql(txn.get_database_backend());
+        let sql = crate::tags::recode_sql(txn.get_database_backend());
         txn.execute_unprepared(&format!("{sql} WHERE round_id = {round_id}")).await?;
         txn.commit().await?;
         if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use foi_core::{Actor, BodyKind, MessageClass, Named};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -93,10 +93,28 @@ pub struct AnswerText {
     pub texts: Vec<String>,
 }
 
+/// The update that recomputes `requests.coded` (for the rows a `WHERE` appended to it picks):
+/// each question's latest confirmed tag still standing, of any analyst, as a JSON object
+/// from question id to answer. Migration 3 ran its own frozen copy of this rule when it added
+/// the column; a change to the rule here needs a migration of its own to recompute the
+/// existing rows.
+pub(crate) fn recode_sql(backend: DbBackend) -> String {
+    let object = match backend {
+        DbBackend::Postgres => "json_object_agg(t.question, t.answer)::text",
+        _ => "json_group_object(t.question, t.answer)",
+    };
+    format!(
+        "UPDATE requests SET coded = (SELECT {object} FROM tags t WHERE t.request_id = requests.id \
+         AND t.status = 'confirmed' AND t.superseded_at IS NULL AND NOT EXISTS (SELECT 1 FROM tags u \
+         WHERE u.request_id = t.request_id AND u.question = t.question AND u.status = 'confirmed' \
+         AND u.superseded_at IS NULL AND (u.created_at > t.created_at OR (u.created_at = t.created_at AND u.id > t.id))))"
+    )
+}
+
 /// Recomputes the current coded answers (`requests.coded`) of these requests from their tags,
 /// in the caller's transaction.
 pub(crate) async fn recode(db: &impl ConnectionTrait, request_ids: &[i32]) -> Result<()> {
-    let sql = foi_migration::recode_sql(db.get_database_backend());
+    let sql = recode_sql(db.get_database_backend());
     for chunk in request_ids.chunks(500) {
         let ids: Vec<String> = chunk.iter().map(i32::to_string).collect();
         db.execute_unprepared(&format!("{sql} WHERE id IN ({})", ids.join(","))).await?;
