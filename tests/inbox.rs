@@ -1,9 +1,10 @@
 //! `foi inbox sync` end to end: a round sent through Postfix, the bodies' replies delivered
-//! into Dovecot, synced over IMAP, matched and classified; a second sync adds nothing.
+//! into Dovecot, synced over IMAP, matched and classified; a second sync adds nothing. Over
+//! STARTTLS and implicit TLS with a test CA, and nothing read when a certificate is refused.
 
 use std::time::Duration;
 
-use foi_testkit::MailServers;
+use foi_testkit::{MailServers, TestCa};
 
 use crate::util::{bodies_csv, body_address, foi, with_imap_user, workspace, xlsx};
 
@@ -471,5 +472,85 @@ async fn rules_are_read_at_run_time_and_measured() {
         let bad = foi(std::path::Path::new(root), Some(&db), &["inbox", "evaluate", "nowhere"]).fails();
         assert!(bad.stderr.contains("nowhere"), "{backend:?}: {}", bad.stderr);
         guard.remove().await;
+    }
+}
+
+/// `foi inbox sync` over STARTTLS (IMAP port) and TLS from the first byte (IMAPS port), the
+/// server's certificate signed by a test CA named in `[imap] ca_file`: the reply is synced and
+/// Dovecot logged the login as made over TLS. A certificate from a CA foi does not trust
+/// (none named, or another CA named) stops the sync with an error saying why, before LOGIN:
+/// nothing is read, and Dovecot never saw the password.
+#[tokio::test]
+async fn inbox_sync_over_starttls_and_tls_and_a_refused_certificate() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1", "localhost"])).await;
+    let trusted = mail.dir().join("trusted-ca.pem");
+    std::fs::write(&trusted, ca.cert_pem()).unwrap();
+    let other = mail.dir().join("other-ca.pem");
+    std::fs::write(&other, TestCa::new("another CA").cert_pem()).unwrap();
+    let cases = [
+        ("starttls", "starttls", mail.imap_port(), "127.0.0.1", Some(&trusted), true),
+        ("tls", "tls", mail.imaps_port(), "localhost", Some(&trusted), true),
+        ("untrusted", "starttls", mail.imap_port(), "127.0.0.1", None, false),
+        ("other-ca", "tls", mail.imaps_port(), "127.0.0.1", Some(&other), false),
+    ];
+    for (case, security, port, host, ca_file, trusted_server) in cases {
+        for (backend, db, guard) in foi_store::testing::each_backend_url().await {
+            let at = format!("{backend:?} {case}");
+            let user = format!("tls-{case}-{backend:?}@charity.example").to_ascii_lowercase();
+            let raw =
+                reply("a@council.example", &user, &format!("Reply over {case}"), "", "We do not hold the information.");
+            mail.append(&user, "INBOX", &raw).await;
+            let dir = workspace(None);
+            with_imap_user(dir.path(), mail.imap_port(), &user);
+            let path = dir.path().join("foi.toml");
+            let mut toml = std::fs::read_to_string(&path).unwrap().replace(
+                &format!("host = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"", mail.imap_port()),
+                &format!("host = \"{host}\"\nport = {port}\nsecurity = \"{security}\""),
+            );
+            assert!(toml.contains(&format!("security = \"{security}\"")), "{at}: {toml}");
+            if let Some(f) = ca_file {
+                // The [imap] section is the last one.
+                toml.push_str(&format!("ca_file = \"{}\"\n", f.display()));
+            }
+            std::fs::write(&path, toml).unwrap();
+            let logins = || -> Vec<String> {
+                let needle = format!("Login: user=<{user}>");
+                mail.dovecot_log().lines().filter(|l| l.contains(&needle)).map(str::to_string).collect()
+            };
+            // Dovecot logs each login, with "TLS" when made over TLS; the testkit's own APPEND
+            // above logged in once in plain text. The log is written a moment after the login.
+            let tls_logins = |wait: bool| -> Vec<String> {
+                let deadline = std::time::Instant::now() + Duration::from_secs(if wait { 10 } else { 1 });
+                loop {
+                    let found: Vec<String> = logins().into_iter().filter(|l| l.contains(", TLS,")).collect();
+                    if (wait && !found.is_empty()) || std::time::Instant::now() > deadline {
+                        return found;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            };
+            if trusted_server {
+                let out = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).ok().json();
+                assert_eq!(out["added"], 1, "{at}: {out}");
+                let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+                assert_eq!(list[0]["subject"], format!("Reply over {case}"), "{at}: {list}");
+                let lines = tls_logins(true);
+                assert_eq!(lines.len(), 1, "{at}: foi logged in once, over TLS: {:?}", logins());
+            } else {
+                let run = foi(dir.path(), Some(&db), &["inbox", "sync", "--json"]).fails();
+                assert!(run.stderr.contains("the server's TLS certificate was refused"), "{at}: {}", run.stderr);
+                assert!(
+                    run.stderr.contains("not signed by a certificate authority foi trusts"),
+                    "{at}: {}",
+                    run.stderr
+                );
+                let list = foi(dir.path(), Some(&db), &["messages", "list", "--json"]).ok().json();
+                assert_eq!(list.as_array().map(Vec::len), Some(0), "{at}: nothing was read: {list}");
+                assert!(tls_logins(false).is_empty(), "{at}: no login reached the server: {:?}", logins());
+                assert!(logins().len() <= 1, "{at}: only the testkit's own login: {:?}", logins());
+            }
+            guard.remove().await;
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! `foi round` / `foi send` / `foi chase` through a real Postfix delivering into a real
-//! Dovecot: every request exactly once, failures classified, crashes resolved.
+//! Dovecot: every request exactly once, failures classified, crashes resolved; over STARTTLS
+//! and implicit TLS with a test CA, and nothing sent when the server's certificate is refused.
 
 use std::time::Duration;
 
 use foi_store::testing::each_backend_url;
-use foi_testkit::MailServers;
 use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
+use foi_testkit::{MailServers, TestCa};
 
 use crate::util::{bodies_csv, body_address, foi, unfold, with_imap, workspace};
 
@@ -350,6 +351,109 @@ async fn with_an_imap_sent_folder_a_crash_after_the_server_accepted_is_reconcile
             let ours =
                 sent_copies.iter().filter(|m| String::from_utf8_lossy(m).contains(&format!("To: {prefix}-"))).count();
             assert_eq!(ours, if reconciled { 5 } else { 4 }, "{backend:?} {point}: copies in the Sent folder");
+            guard.remove().await;
+        }
+    }
+}
+
+/// A working folder sending through `host:port` with `security`, trusting `ca_file` (the
+/// `[smtp] ca_file` option) when given.
+fn tls_workspace(port: u16, security: &str, host: &str, ca_file: Option<&std::path::Path>) -> tempfile::TempDir {
+    let dir = workspace(Some((port, security)));
+    let path = dir.path().join("foi.toml");
+    let mut toml =
+        std::fs::read_to_string(&path).unwrap().replace("host = \"127.0.0.1\"", &format!("host = \"{host}\""));
+    if let Some(f) = ca_file {
+        // The [smtp] section is the last one.
+        toml.push_str(&format!("ca_file = \"{}\"\n", f.display()));
+    }
+    std::fs::write(path, toml).unwrap();
+    dir
+}
+
+/// STARTTLS on Postfix's submission port (which refuses MAIL before STARTTLS) and TLS from
+/// the first byte on its SMTPS port, the server's certificate signed by a test CA named in
+/// `[smtp] ca_file`: every request arrives once, and Postfix's Received header shows TLS.
+#[tokio::test]
+async fn requests_go_over_starttls_and_implicit_tls_trusting_the_test_ca() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1", "localhost"])).await;
+    let ca_file = mail.dir().join("trusted-ca.pem");
+    std::fs::write(&ca_file, ca.cert_pem()).unwrap();
+    for (security, port, host) in
+        [("starttls", mail.submission_port(), "127.0.0.1"), ("tls", mail.smtps_port(), "localhost")]
+    {
+        for (backend, db, guard) in each_backend_url().await {
+            let at = format!("{backend:?} {security}");
+            let prefix = format!("{security}-{backend:?}").to_ascii_lowercase();
+            let dir = tls_workspace(port, security, host, Some(&ca_file));
+            round_of(dir.path(), &db, 2, &prefix);
+            let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]).ok();
+            assert_eq!(run.json()["sent"].as_array().unwrap().len(), 2, "{at}: {}", run.stdout);
+            for i in 1..=2 {
+                let got = mail.wait_for(&body_address(&prefix, i), "INBOX", 1, Duration::from_secs(30)).await;
+                assert_eq!(got.len(), 1, "{at}: body {i}");
+                let headers = unfold(&got[0]);
+                assert!(
+                    headers.contains("(using TLSv1.") && headers.contains("with ESMTPS"),
+                    "{at}: not over TLS: {headers}"
+                );
+            }
+            assert!(references(dir.path(), &db).iter().all(|(_, _, state)| state == "sent"), "{at}");
+            guard.remove().await;
+        }
+    }
+}
+
+/// A server certificate signed by a CA foi does not trust (none named in `ca_file`, or
+/// another CA) or made for another host name: `foi send` stops with an error saying why
+/// before it takes any message from the queue. Nothing is sent, every request stays queued,
+/// and once the right CA is named the same requests go, each exactly once.
+#[tokio::test]
+async fn a_refused_certificate_stops_the_send_and_nothing_is_sent() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1", "localhost"])).await;
+    // Signed by the trusted CA, but for another name.
+    let elsewhere = MailServers::start_tls(&ca.server_cert(&["mail.elsewhere.example"])).await;
+    let trusted = mail.dir().join("trusted-ca.pem");
+    std::fs::write(&trusted, ca.cert_pem()).unwrap();
+    let other = mail.dir().join("other-ca.pem");
+    std::fs::write(&other, TestCa::new("another CA").cert_pem()).unwrap();
+    let untrusted = "not signed by a certificate authority foi trusts";
+    let misnamed = "not valid for the host name \"127.0.0.1\"";
+    let cases = [
+        ("untrusted-starttls", &mail, "starttls", mail.submission_port(), None, untrusted),
+        ("other-ca-tls", &mail, "tls", mail.smtps_port(), Some(&other), untrusted),
+        ("misnamed-starttls", &elsewhere, "starttls", elsewhere.submission_port(), Some(&trusted), misnamed),
+        ("misnamed-tls", &elsewhere, "tls", elsewhere.smtps_port(), Some(&trusted), misnamed),
+    ];
+    for (case, server, security, port, ca_file, why) in cases {
+        for (backend, db, guard) in each_backend_url().await {
+            let at = format!("{backend:?} {case}");
+            let prefix = format!("{case}-{backend:?}").to_ascii_lowercase();
+            let dir = tls_workspace(port, security, "127.0.0.1", ca_file.map(|p| p.as_path()));
+            round_of(dir.path(), &db, 2, &prefix);
+            let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]);
+            assert_ne!(run.code, 0, "{at}: the send must fail: {}", run.stdout);
+            assert!(run.stderr.contains("the server's TLS certificate was refused"), "{at}: {}", run.stderr);
+            assert!(run.stderr.contains(why) && run.stderr.contains("nothing was sent"), "{at}: {}", run.stderr);
+            let refs = references(dir.path(), &db);
+            assert_eq!(refs.len(), 2, "{at}");
+            assert!(refs.iter().all(|(_, _, state)| state == "queued"), "{at}: {refs:?}");
+            server.wait_queue_empty(Duration::from_secs(30)).await;
+            for i in 1..=2 {
+                assert!(server.fetch_all(&body_address(&prefix, i), "INBOX").await.is_empty(), "{at}: body {i}");
+            }
+            if std::ptr::eq(server, &mail) {
+                // Trust the right CA: the queue was left as it was, and each request goes once.
+                let dir = tls_workspace(port, security, "127.0.0.1", Some(&trusted));
+                let run = foi(dir.path(), Some(&db), &["send", "--no-pacing", "--json"]).ok();
+                assert_eq!(run.json()["sent"].as_array().unwrap().len(), 2, "{at}: {}", run.stdout);
+                for i in 1..=2 {
+                    let got = mail.wait_for(&body_address(&prefix, i), "INBOX", 1, Duration::from_secs(30)).await;
+                    assert_eq!(got.len(), 1, "{at}: body {i}");
+                }
+            }
             guard.remove().await;
         }
     }

@@ -61,8 +61,12 @@ pub struct Sender {
 pub struct Server {
     pub host: String,
     pub port: Option<u16>,
-    /// `starttls` (default), `tls` or `none` (loopback test servers only).
+    /// `starttls`, `tls` or `none` (loopback test servers only); by default `starttls` for
+    /// `[smtp]` (port 587) and `tls` for `[imap]` (port 993).
     pub security: Option<String>,
+    /// PEM file of certificate authorities to trust besides the machine's root certificates
+    /// (a self-hosted server with its own CA). Server certificates are always checked.
+    pub ca_file: Option<PathBuf>,
     pub username: Option<String>,
     /// Name of the environment variable that holds the password.
     pub password_env: Option<String>,
@@ -219,16 +223,20 @@ impl Context {
     /// The transport: SMTP when `[smtp]` is configured, otherwise .eml files in the outbox folder.
     pub fn transport(&self) -> anyhow::Result<foi_mailer::Transport> {
         match &self.file.smtp {
-            Some(s) => Ok(foi_mailer::Transport::Smtp(Box::new(foi_mailer::transport::SmtpClient::new(
-                foi_mailer::SmtpSettings {
+            Some(s) => {
+                let mut client = foi_mailer::transport::SmtpClient::new(foi_mailer::SmtpSettings {
                     host: s.host.clone(),
                     port: s.port,
                     security: s.security.as_deref().unwrap_or("starttls").parse()?,
                     username: s.username.clone(),
                     password: s.password("smtp")?,
                     timeout: std::time::Duration::from_secs(s.timeout_seconds.unwrap_or(60)),
-                },
-            )))),
+                });
+                if let Some(path) = &s.ca_file {
+                    client = client.with_ca_file(path).map_err(|e| anyhow::anyhow!("[smtp] {e}"))?;
+                }
+                Ok(foi_mailer::Transport::Smtp(Box::new(client)))
+            }
             None => Ok(foi_mailer::Transport::File(foi_mailer::transport::FileOutbox::new(&self.outbox_dir())?)),
         }
     }
@@ -258,8 +266,21 @@ impl Context {
             Some(0) => bail!("[imap] timeout_seconds must be at least 1"),
             t => std::time::Duration::from_secs(t.unwrap_or(60)),
         };
+        if let Some(path) = &s.ca_file {
+            // Read now, so that a mistake is an error before anything is done.
+            foi_imap::tls::read_ca_file(path).map_err(|e| anyhow::anyhow!("[imap] {e}"))?;
+        }
+        let ca_file = s.ca_file.clone();
         Ok(Some((
-            foi_imap::ImapSettings { host: s.host.clone(), port: s.port, security, username, password, timeout },
+            foi_imap::ImapSettings {
+                host: s.host.clone(),
+                port: s.port,
+                security,
+                username,
+                password,
+                timeout,
+                ca_file,
+            },
             s,
         )))
     }

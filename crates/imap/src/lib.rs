@@ -1,5 +1,6 @@
-//! foi's IMAP client: logs in (TLS from the first byte, or plain for a loopback test server),
-//! files raw messages into a folder, finds messages by Message-ID, and lists and fetches new
+//! foi's IMAP client: logs in (TLS from the first byte, STARTTLS, or plain for a loopback test
+//! server; certificates checked against the machine's roots and an optional `ca_file`), files
+//! raw messages into a folder, finds messages by Message-ID, and lists and fetches new
 //! messages byte for byte. Every wait on the server has a timeout; a password is never
 //! printed.
 //!
@@ -11,16 +12,18 @@
 
 mod names;
 mod stream;
+pub mod tls;
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use async_imap::imap_proto::{
     AttributeValue, Capability, MailboxDatum, Outcome, RequestId, Response, ResponseCode, Status,
 };
 use foi_core::Secret;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 
@@ -31,7 +34,7 @@ use stream::Stream;
 /// (`host:port`) and the folder; none holds a password.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("unknown IMAP security \"{0}\" (expected tls or none)")]
+    #[error("unknown IMAP security \"{0}\" (expected starttls, tls or none)")]
     UnknownSecurity(String),
     #[error("cannot connect to the IMAP server {server}: {message}")]
     Connect { server: String, message: String },
@@ -72,6 +75,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Security {
     /// TLS from the first byte (IMAPS). Port 993 by default.
     Tls,
+    /// A plain connection upgraded with STARTTLS before anything else is said (required: a
+    /// server that refuses it is an error, never a plain session). Port 143 by default.
+    StartTls,
     /// No encryption: only for a server on this machine (tests). Port 143 by default.
     None,
 }
@@ -80,7 +86,7 @@ impl Security {
     pub fn default_port(self) -> u16 {
         match self {
             Security::Tls => 993,
-            Security::None => 143,
+            Security::StartTls | Security::None => 143,
         }
     }
 }
@@ -90,6 +96,7 @@ impl std::str::FromStr for Security {
     fn from_str(s: &str) -> Result<Security> {
         match s.trim().to_ascii_lowercase().as_str() {
             "tls" | "ssl" | "imaps" => Ok(Security::Tls),
+            "starttls" => Ok(Security::StartTls),
             "none" | "plain" => Ok(Security::None),
             _ => Err(Error::UnknownSecurity(s.to_string())),
         }
@@ -108,6 +115,9 @@ pub struct ImapSettings {
     /// Limit on each wait for the server: connecting, the greeting, each command (and, in a
     /// long answer, each message of it).
     pub timeout: Duration,
+    /// PEM file of certificate authorities to trust besides the machine's roots (a
+    /// self-hosted server's own CA). Certificates are always checked.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ImapSettings {
@@ -185,6 +195,90 @@ fn tidy_async_imap(message: &str) -> String {
     }
 }
 
+/// Accepts an `OK` greeting; a `BYE` or `PREAUTH` one is an error (foi always logs in).
+fn check_greeting(greeting: &Response<'_>) -> std::result::Result<(), String> {
+    match greeting {
+        Response::Data { status: Status::Ok, .. } => Ok(()),
+        Response::Data { status: Status::Bye, outcome } => {
+            Err(format!("the server refused the connection: {}", said(outcome)))
+        }
+        Response::Data { status: Status::PreAuth, .. } => {
+            Err("the server greeted with PREAUTH, which foi does not support".into())
+        }
+        other => Err(format!("unexpected greeting {other:?}")),
+    }
+}
+
+/// Longest line read in plain text before STARTTLS (the greeting and the answer to STARTTLS).
+const MAX_PLAIN_LINE: usize = 8 * 1024;
+
+/// One line (to its LF), read a byte at a time so that nothing after it is consumed: after
+/// STARTTLS every further byte belongs to the TLS handshake.
+async fn read_plain_line(tcp: &mut TcpStream) -> std::result::Result<Vec<u8>, String> {
+    let mut line = Vec::new();
+    loop {
+        let b = tcp.read_u8().await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "the server closed the connection".to_string(),
+            _ => e.to_string(),
+        })?;
+        line.push(b);
+        if b == b'\n' {
+            return Ok(line);
+        }
+        if line.len() > MAX_PLAIN_LINE {
+            return Err(format!("the server sent a line longer than {MAX_PLAIN_LINE} bytes before STARTTLS"));
+        }
+    }
+}
+
+/// Reads the greeting and asks for STARTTLS (RFC 3501 6.2.1); returns once the server has
+/// agreed, with nothing read past its answer. A server that refuses (or does not offer)
+/// STARTTLS is an error: foi never goes on in plain text.
+async fn starttls(tcp: &mut TcpStream) -> std::result::Result<(), String> {
+    let line = read_plain_line(tcp).await.map_err(|e| format!("reading the greeting: {e}"))?;
+    let (_, greeting) = Response::parse(&line)
+        .map_err(|_| format!("unexpected greeting {:?}", String::from_utf8_lossy(&line).trim_end()))?;
+    check_greeting(&greeting)?;
+    tcp.write_all(b"T0 STARTTLS\r\n").await.map_err(|e| format!("sending STARTTLS: {e}"))?;
+    loop {
+        let line = read_plain_line(tcp).await.map_err(|e| format!("after STARTTLS: {e}"))?;
+        let Ok((_, response)) = Response::parse(&line) else {
+            return Err(format!("unexpected answer to STARTTLS {:?}", String::from_utf8_lossy(&line).trim_end()));
+        };
+        match response {
+            Response::Done { tag, status, outcome } if tag.0 == "T0" => {
+                return match status {
+                    Status::Ok => Ok(()),
+                    _ => Err(format!(
+                        "the server refused STARTTLS ({}), and foi does not log in without TLS",
+                        said(&outcome)
+                    )),
+                };
+            }
+            Response::Data { status: Status::Bye, outcome } => {
+                return Err(format!("the server said BYE: {}", said(&outcome)));
+            }
+            // Untagged data (a CAPABILITY, say) before the answer.
+            _ => {}
+        }
+    }
+}
+
+/// The TLS handshake over `tcp`, checking the server's certificate against the host name.
+async fn tls_handshake(s: &ImapSettings, server: &str, tcp: TcpStream) -> Result<Stream> {
+    let connect_error = |message: String| Error::Connect { server: server.to_string(), message };
+    let connector = stream::tls_connector(s.ca_file.as_deref()).map_err(connect_error)?;
+    let name = ServerName::try_from(s.host.clone())
+        .map_err(|e| connect_error(format!("\"{}\" is not a host name TLS can check: {e}", s.host)))?;
+    let tls = within(server, s.timeout, "TLS handshake", None, connector.connect(name, tcp)).await?.map_err(|e| {
+        connect_error(format!(
+            "TLS: {}",
+            tls::explain(&e, &s.host, s.ca_file.as_deref()).unwrap_or_else(|| e.to_string())
+        ))
+    })?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
 impl Session {
     /// Connects, reads the greeting and logs in.
     pub async fn connect(s: &ImapSettings) -> Result<Session> {
@@ -197,32 +291,22 @@ impl Session {
             .map_err(|e| connect_error(e.to_string()))?;
         let stream = match s.security {
             Security::None => Stream::Plain(tcp),
-            Security::Tls => {
-                let connector = stream::tls_connector().map_err(&connect_error)?;
-                let name = ServerName::try_from(s.host.clone())
-                    .map_err(|e| connect_error(format!("\"{}\" is not a host name TLS can check: {e}", s.host)))?;
-                let tls = within(&server, t, "TLS handshake", None, connector.connect(name, tcp))
-                    .await?
-                    .map_err(|e| connect_error(format!("TLS: {e}")))?;
-                Stream::Tls(Box::new(tls))
+            Security::Tls => tls_handshake(s, &server, tcp).await?,
+            Security::StartTls => {
+                let mut tcp = tcp;
+                within(&server, t, "STARTTLS", None, starttls(&mut tcp)).await?.map_err(connect_error)?;
+                tls_handshake(s, &server, tcp).await?
             }
         };
         let mut client = async_imap::Client::new(stream);
-        let greeting = within(&server, t, "greeting", None, client.read_response())
-            .await?
-            .map_err(|e| connect_error(format!("reading the greeting: {e}")))?
-            .ok_or_else(|| connect_error("the server closed the connection before greeting".into()))?;
-        match greeting.parsed() {
-            Response::Data { status: Status::Ok, .. } => {}
-            Response::Data { status: Status::Bye, outcome } => {
-                return Err(connect_error(format!("the server refused the connection: {}", said(outcome))));
-            }
-            Response::Data { status: Status::PreAuth, .. } => {
-                return Err(connect_error("the server greeted with PREAUTH, which foi does not support".into()));
-            }
-            other => return Err(connect_error(format!("unexpected greeting {other:?}"))),
+        // After STARTTLS the greeting has been read (in plain text, before the upgrade).
+        if s.security != Security::StartTls {
+            let greeting = within(&server, t, "greeting", None, client.read_response())
+                .await?
+                .map_err(|e| connect_error(format!("reading the greeting: {e}")))?
+                .ok_or_else(|| connect_error("the server closed the connection before greeting".into()))?;
+            check_greeting(greeting.parsed()).map_err(connect_error)?;
         }
-        drop(greeting);
         let login = within(&server, t, "LOGIN", None, client.login(&s.username, s.password.expose())).await?;
         let imap = login.map_err(|(e, _client)| {
             use async_imap::error::Error as E;

@@ -1,7 +1,9 @@
-//! The byte stream under an IMAP session: plain TCP (loopback test servers) or TLS from the
-//! first byte (port 993), checked against the machine's trusted root certificates.
+//! The byte stream under an IMAP session: plain TCP (loopback test servers) or TLS (from the
+//! first byte on port 993, or after STARTTLS on port 143), checked against the machine's
+//! trusted root certificates and those of `ca_file`.
 
 use std::io;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -59,18 +61,29 @@ impl AsyncWrite for Stream {
     }
 }
 
-/// The TLS client configuration: the machine's trusted roots (loaded once), ring as the
-/// crypto provider, TLS 1.2 and 1.3.
-pub(crate) fn tls_connector() -> Result<TlsConnector, String> {
+/// The TLS client configuration: the machine's trusted roots (loaded once) plus those of
+/// `ca_file` (read at each connection), ring as the crypto provider, TLS 1.2 and 1.3.
+pub(crate) fn tls_connector(ca_file: Option<&Path>) -> Result<TlsConnector, String> {
     static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
-    CONFIG.get_or_init(tls_config).as_ref().map(|c| TlsConnector::from(c.clone())).map_err(|e| e.clone())
+    match ca_file {
+        None => CONFIG
+            .get_or_init(|| tls_config(None))
+            .as_ref()
+            .map(|c| TlsConnector::from(c.clone()))
+            .map_err(|e| e.clone()),
+        Some(path) => tls_config(Some(path)).map(TlsConnector::from),
+    }
 }
 
-fn tls_config() -> Result<Arc<ClientConfig>, String> {
+fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     let (added, _ignored) = roots.add_parsable_certificates(found.certs);
-    if added == 0 {
+    if let Some(path) = ca_file {
+        for cert in crate::tls::read_ca_file(path)? {
+            roots.add(cert).map_err(|e| format!("ca_file: {}: not a usable CA certificate: {e}", path.display()))?;
+        }
+    } else if added == 0 {
         let why = found.errors.first().map(|e| format!(": {e}")).unwrap_or_default();
         return Err(format!(
             "no trusted root certificates found on this machine (install the ca-certificates package){why}"

@@ -1,14 +1,15 @@
-//! foi-imap against a real Dovecot (foi-testkit, no TLS): append and find by Message-ID,
-//! new UIDs and raw bytes kept exactly, folder names beyond ASCII, and the failures: a wrong
-//! password, a closed port, a silent server, TLS spoken to a plain server. The Dovecot tests
-//! need root and Dovecot (`.ci/test` installs them).
+//! foi-imap against a real Dovecot (foi-testkit): append and find by Message-ID, new UIDs and
+//! raw bytes kept exactly, folder names beyond ASCII, STARTTLS and implicit TLS with a test CA
+//! named in `ca_file`, and the failures: a wrong password, a closed port, a silent server, TLS
+//! spoken to a plain server, a certificate from a CA foi does not trust or for another name.
+//! The Dovecot tests need root and Dovecot (`.ci/test` installs them).
 
 use std::time::{Duration, Instant};
 
 use foi_core::Secret;
 use foi_imap::{Error, Idle, ImapSettings, Security, Session};
 use foi_testkit::scripted_smtp::{Behaviour, ScriptedSmtp};
-use foi_testkit::{MailServers, PASSWORD};
+use foi_testkit::{MailServers, PASSWORD, TestCa};
 
 const USER: &str = "officer@charity.example";
 
@@ -20,6 +21,7 @@ fn settings(port: u16, password: &str) -> ImapSettings {
         username: USER.into(),
         password: Secret::new(password),
         timeout: Duration::from_secs(20),
+        ca_file: None,
     }
 }
 
@@ -149,6 +151,19 @@ async fn tls_to_a_plain_server_fails_clearly() {
     assert!(e.to_string().contains(&format!("localhost:{}", mail.imap_port())), "{e}");
 }
 
+/// A server without TLS refuses STARTTLS: an error, never a login in plain text.
+#[tokio::test]
+async fn starttls_refused_by_the_server_is_an_error_not_a_plain_login() {
+    let mail = MailServers::start().await;
+    let mut s = settings(mail.imap_port(), PASSWORD);
+    s.security = Security::StartTls;
+    let e = Session::connect(&s).await.expect_err("STARTTLS to a server without TLS");
+    assert!(matches!(e, Error::Connect { .. }), "{e:?}");
+    assert!(e.to_string().contains("the server refused STARTTLS"), "{e}");
+    assert!(e.to_string().contains("foi does not log in without TLS"), "{e}");
+    assert!(logins(&mail, USER).is_empty(), "{}", mail.dovecot_log());
+}
+
 #[tokio::test]
 async fn a_closed_port_is_an_error_naming_host_and_port() {
     let port = {
@@ -185,9 +200,13 @@ fn security_from_str() {
     for s in ["none", "plain", "Plain"] {
         assert_eq!(s.parse::<Security>().expect(s), Security::None);
     }
-    let e = "starttls".parse::<Security>().expect_err("starttls");
-    assert_eq!(e.to_string(), "unknown IMAP security \"starttls\" (expected tls or none)");
+    for s in ["starttls", "STARTTLS"] {
+        assert_eq!(s.parse::<Security>().expect(s), Security::StartTls);
+    }
+    let e = "ssl3".parse::<Security>().expect_err("ssl3");
+    assert_eq!(e.to_string(), "unknown IMAP security \"ssl3\" (expected starttls, tls or none)");
     assert_eq!(Security::Tls.default_port(), 993);
+    assert_eq!(Security::StartTls.default_port(), 143);
     assert_eq!(Security::None.default_port(), 143);
 }
 
@@ -218,4 +237,148 @@ async fn idle_wakes_on_new_mail_and_ends_quietly_otherwise() {
     assert_eq!(uids.len(), 2);
     assert!(matches!(session.idle("No such folder", Duration::from_secs(1)).await, Err(Error::NoSuchFolder { .. })));
     session.logout().await.expect("logout");
+}
+
+/// Dovecot's log lines of `user`'s logins (each says `TLS` when the login was made over TLS).
+fn logins(mail: &MailServers, user: &str) -> Vec<String> {
+    let needle = format!("Login: user=<{user}>");
+    mail.dovecot_log().lines().filter(|l| l.contains(&needle)).map(str::to_string).collect()
+}
+
+/// `user`'s logins once at least one is logged (Dovecot writes its log a moment later), or
+/// none after 10 seconds.
+async fn logins_logged(mail: &MailServers, user: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = logins(mail, user);
+        if !found.is_empty() || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// STARTTLS on the IMAP port and TLS from the first byte on the IMAPS port, the server's
+/// certificate (for 127.0.0.1 and localhost) signed by a test CA that foi trusts through
+/// `ca_file`: both log in over TLS and work.
+#[tokio::test]
+async fn starttls_and_implicit_tls_with_a_test_ca_in_ca_file() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1", "localhost"])).await;
+    let ca_file = mail.dir().join("trusted-ca.pem");
+    std::fs::write(&ca_file, ca.cert_pem()).expect("write the CA");
+    for (security, port, host, user) in [
+        (Security::StartTls, mail.imap_port(), "127.0.0.1", "starttls@charity.example"),
+        (Security::Tls, mail.imaps_port(), "localhost", "imaps@charity.example"),
+    ] {
+        let mut s = settings(port, PASSWORD);
+        s.security = security;
+        s.host = host.into();
+        s.username = user.into();
+        s.ca_file = Some(ca_file.clone());
+        let mut session = Session::connect(&s).await.unwrap_or_else(|e| panic!("{security:?}: {e}\n{}", mail.logs()));
+        let id = format!("{user}.tls@foi.test");
+        session.append("Sent", &message(&id, "Over TLS.")).await.expect("append");
+        assert_eq!(session.find_message_id("Sent", &id).await.expect("find").len(), 1, "{security:?}");
+        assert!(session.supports_idle().await.expect("capability"), "{security:?}: IDLE after TLS");
+        session.logout().await.expect("logout");
+        let lines = logins_logged(&mail, user).await;
+        assert_eq!(lines.len(), 1, "{security:?}: {lines:?}");
+        assert!(lines[0].contains(", TLS,"), "{security:?}: the login was made over TLS: {lines:?}");
+    }
+    assert_eq!(mail.fetch_all("starttls@charity.example", "Sent").await.len(), 1);
+    assert_eq!(mail.fetch_all("imaps@charity.example", "Sent").await.len(), 1);
+}
+
+/// A certificate signed by a CA foi does not trust (none named, or another CA named in
+/// `ca_file`) and a certificate for another host name are refused before LOGIN: the error
+/// says why, and the password never reaches the server.
+#[tokio::test]
+async fn a_certificate_from_an_untrusted_ca_or_for_another_name_is_refused_before_login() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1", "localhost"])).await;
+    let other_ca = mail.dir().join("other-ca.pem");
+    std::fs::write(&other_ca, TestCa::new("another CA").cert_pem()).expect("write the other CA");
+    let trusted = mail.dir().join("trusted-ca.pem");
+    std::fs::write(&trusted, ca.cert_pem()).expect("write the CA");
+    // The same CA, but a certificate for another name.
+    let elsewhere = MailServers::start_tls(&ca.server_cert(&["mail.elsewhere.example"])).await;
+    let cases = [
+        (
+            "no ca_file, STARTTLS",
+            Security::StartTls,
+            mail.imap_port(),
+            None,
+            "not signed by a certificate authority foi trusts",
+        ),
+        ("no ca_file, TLS", Security::Tls, mail.imaps_port(), None, "not signed by a certificate authority foi trusts"),
+        (
+            "another CA, STARTTLS",
+            Security::StartTls,
+            mail.imap_port(),
+            Some(&other_ca),
+            "not signed by a certificate authority foi trusts",
+        ),
+        (
+            "another CA, TLS",
+            Security::Tls,
+            mail.imaps_port(),
+            Some(&other_ca),
+            "not signed by a certificate authority foi trusts",
+        ),
+        (
+            "another name, STARTTLS",
+            Security::StartTls,
+            elsewhere.imap_port(),
+            Some(&trusted),
+            "not valid for the host name \"127.0.0.1\"",
+        ),
+        (
+            "another name, TLS",
+            Security::Tls,
+            elsewhere.imaps_port(),
+            Some(&trusted),
+            "not valid for the host name \"127.0.0.1\"",
+        ),
+    ];
+    for (case, security, port, ca_file, why) in cases {
+        let mut s = settings(port, PASSWORD);
+        s.security = security;
+        s.ca_file = ca_file.cloned();
+        let e = Session::connect(&s).await.expect_err(case);
+        let text = e.to_string();
+        assert!(matches!(e, Error::Connect { .. }), "{case}: {e:?}");
+        assert!(text.contains(&format!("cannot connect to the IMAP server 127.0.0.1:{port}")), "{case}: {text}");
+        assert!(text.contains("the server's TLS certificate was refused"), "{case}: {text}");
+        assert!(text.contains(why), "{case}: {text}");
+        if let Some(f) = ca_file {
+            assert!(
+                text.contains(&f.display().to_string()) || why.contains("host name"),
+                "{case}: names the ca_file: {text}"
+            );
+        } else {
+            assert!(text.contains("add the server's CA with ca_file"), "{case}: {text}");
+        }
+    }
+    for servers in [&mail, &elsewhere] {
+        assert!(logins(servers, USER).is_empty(), "no login reached the server: {}", servers.dovecot_log());
+    }
+}
+
+/// A `ca_file` that is missing or holds no certificate is an error naming the file.
+#[tokio::test]
+async fn a_bad_ca_file_is_an_error_naming_it() {
+    let ca = TestCa::new("foi test CA");
+    let mail = MailServers::start_tls(&ca.server_cert(&["127.0.0.1"])).await;
+    let empty = mail.dir().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").expect("write");
+    for (path, why) in [(mail.dir().join("missing.pem"), "cannot read"), (empty, "holds no certificate")] {
+        let mut s = settings(mail.imaps_port(), PASSWORD);
+        s.security = Security::Tls;
+        s.ca_file = Some(path.clone());
+        let e = Session::connect(&s).await.expect_err("bad ca_file");
+        let text = e.to_string();
+        assert!(text.contains(why) && text.contains(&path.display().to_string()), "{text}");
+    }
+    assert!(foi_imap::tls::read_ca_file(&mail.dir().join("missing.pem")).is_err());
 }

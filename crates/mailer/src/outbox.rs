@@ -159,6 +159,11 @@ pub async fn send<S: SentFolder>(
         .filter(|i| i.state == OutboxState::Queued || i.next_attempt_at.is_none_or(|t| t <= now))
         .collect();
     let total = due.len();
+    if total > 0 {
+        // A server foi must not send through (its TLS certificate refused) stops the run here,
+        // before any message is taken from the queue.
+        transport.ready().await?;
+    }
     let mut transports = Vec::new();
     for _ in 1..opts.connections.max(1) {
         transports.push(transport.another()?);

@@ -263,6 +263,7 @@ mod tests {
             username: "officer@charity.example".into(),
             password: Secret::new("pw"),
             timeout: Duration::from_secs(10),
+            ca_file: None,
         };
         ImapSentFolder::new(settings, "Sent")
     }

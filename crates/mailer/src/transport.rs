@@ -1,6 +1,7 @@
-//! Where messages go: an SMTP server (STARTTLS, TLS or plain on loopback; authentication; a
-//! kept-open connection; a timeout per send), or a folder of .eml files through lettre's
-//! file transport, the default whenever no SMTP server is configured.
+//! Where messages go: an SMTP server (STARTTLS, TLS or plain on loopback; certificates checked
+//! against the machine's roots and an optional `ca_file`; authentication; a kept-open
+//! connection; a timeout per send), or a folder of .eml files through lettre's file transport,
+//! the default whenever no SMTP server is configured.
 //!
 //! The SMTP dialogue is driven step by step so that the outcome of a failure is known
 //! exactly: a failure before the message's final dot means it was not sent (retry is safe);
@@ -8,12 +9,13 @@
 //! timeout after the final dot leaves the outcome unknown, and the message is held.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use foi_core::Secret;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::{Address, AsyncFileTransport, AsyncTransport, Tokio1Executor};
@@ -92,10 +94,21 @@ impl Transport {
         }
     }
 
+    /// Gets ready to send: opens the SMTP connection ahead of the first message, so that a
+    /// server foi must not send through (its TLS certificate refused, STARTTLS not offered)
+    /// is an error before any message is taken from the queue. Other failures (a server down
+    /// or silent) are left to each message, which stays queued for a retry.
+    pub async fn ready(&mut self) -> Result<()> {
+        match self {
+            Transport::Smtp(c) => c.ready().await,
+            Transport::File(_) => Ok(()),
+        }
+    }
+
     /// Another transport like this one, with its own connection (for sending in parallel).
     pub fn another(&self) -> Result<Transport> {
         Ok(match self {
-            Transport::Smtp(c) => Transport::Smtp(Box::new(SmtpClient::new(c.settings.clone()))),
+            Transport::Smtp(c) => Transport::Smtp(Box::new(c.another())),
             Transport::File(f) => Transport::File(FileOutbox::new(&f.dir)?),
         })
     }
@@ -170,9 +183,30 @@ fn envelope(from: &str, to: &str) -> Result<Envelope> {
 /// An SMTP client that keeps one connection open between sends.
 pub struct SmtpClient {
     settings: SmtpSettings,
+    /// Certificate authorities trusted besides the machine's roots (`ca_file`).
+    ca: Option<Arc<CaFile>>,
     conn: Option<AsyncSmtpConnection>,
     hello: ClientId,
     last_used: Option<std::time::Instant>,
+}
+
+/// A `ca_file` and its certificates (DER), read once.
+struct CaFile {
+    path: PathBuf,
+    certs: Vec<Vec<u8>>,
+}
+
+/// Why a connection could not be made; `fatal` when foi must not send through this server as
+/// configured (TLS refused), as against a server that is down or slow for now.
+struct ConnectFailure {
+    message: String,
+    fatal: bool,
+}
+
+impl ConnectFailure {
+    fn passing(message: String) -> ConnectFailure {
+        ConnectFailure { message, fatal: false }
+    }
 }
 
 /// A connection idle for longer than this is checked (NOOP) before it is used again.
@@ -180,7 +214,41 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 impl SmtpClient {
     pub fn new(settings: SmtpSettings) -> SmtpClient {
-        SmtpClient { settings, conn: None, hello: ClientId::default(), last_used: None }
+        SmtpClient { settings, ca: None, conn: None, hello: ClientId::default(), last_used: None }
+    }
+
+    /// Trusts the certificate authorities of a PEM file (`ca_file`) besides the machine's
+    /// roots, as for a self-hosted server with its own CA. A file that cannot be read or holds
+    /// no certificate is an error naming it.
+    pub fn with_ca_file(mut self, path: &Path) -> Result<SmtpClient> {
+        let certs = foi_imap::tls::read_ca_file(path).map_err(Error::Invalid)?;
+        let certs = certs.iter().map(|c| c.as_ref().to_vec()).collect();
+        self.ca = Some(Arc::new(CaFile { path: path.to_path_buf(), certs }));
+        Ok(self)
+    }
+
+    /// Another client with the same settings and its own connection.
+    fn another(&self) -> SmtpClient {
+        SmtpClient { ca: self.ca.clone(), ..SmtpClient::new(self.settings.clone()) }
+    }
+
+    async fn ready(&mut self) -> Result<()> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        let failure = match tokio::time::timeout(self.settings.timeout, self.connect()).await {
+            Ok(Ok(c)) => {
+                self.conn = Some(c);
+                self.last_used = Some(std::time::Instant::now());
+                return Ok(());
+            }
+            Ok(Err(f)) => f,
+            Err(_) => return Ok(()),
+        };
+        if failure.fatal {
+            return Err(Error::Smtp(format!("{}; nothing was sent", failure.message)));
+        }
+        Ok(())
     }
 
     fn port(&self) -> u16 {
@@ -191,12 +259,29 @@ impl SmtpClient {
         })
     }
 
-    fn tls(&self) -> Result<TlsParameters, String> {
-        TlsParameters::new(self.settings.host.clone())
-            .map_err(|e| format!("TLS set-up for {}: {e}", self.settings.host))
+    fn tls(&self) -> Result<TlsParameters, ConnectFailure> {
+        let setup = |e: lettre::transport::smtp::Error| ConnectFailure {
+            message: format!("TLS set-up for {}: {e}", self.settings.host),
+            fatal: true,
+        };
+        let mut builder = TlsParameters::builder(self.settings.host.clone());
+        for der in self.ca.iter().flat_map(|ca| ca.certs.iter()) {
+            builder = builder.add_root_certificate(Certificate::from_der(der.clone()).map_err(setup)?);
+        }
+        builder.build().map_err(setup)
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+    /// A TLS failure explained (a refused certificate names what foi trusts), as fatal; any
+    /// other failure as it is.
+    fn failure(&self, what: String, e: &lettre::transport::smtp::Error) -> ConnectFailure {
+        let host = &self.settings.host;
+        match foi_imap::tls::explain(e, host, self.ca.as_ref().map(|c| c.path.as_path())) {
+            Some(why) => ConnectFailure { message: format!("{what}: {why}"), fatal: true },
+            None => ConnectFailure { message: format!("{what}: {e}"), fatal: e.is_tls() },
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, ConnectFailure> {
         let s = &self.settings;
         let wrapper = match s.security {
             Security::Tls => Some(self.tls()?),
@@ -211,27 +296,37 @@ impl SmtpClient {
                 None,
             )
             .await
-            .map_err(|e| format!("cannot connect to {}:{}: {e}", s.host, self.port()))?,
+            .map_err(|e| self.failure(format!("cannot connect to {}:{} (TLS)", s.host, self.port()), &e))?,
             None => {
                 // Our own socket, so that small SMTP commands are not held back by Nagle's
                 // algorithm waiting for delayed ACKs (40 ms a command on Linux).
-                let tcp = tokio::net::TcpStream::connect((s.host.as_str(), self.port()))
-                    .await
-                    .map_err(|e| format!("cannot connect to {}:{}: {e}", s.host, self.port()))?;
-                tcp.set_nodelay(true).map_err(|e| format!("socket option: {e}"))?;
+                let tcp = tokio::net::TcpStream::connect((s.host.as_str(), self.port())).await.map_err(|e| {
+                    ConnectFailure::passing(format!("cannot connect to {}:{}: {e}", s.host, self.port()))
+                })?;
+                tcp.set_nodelay(true).map_err(|e| ConnectFailure::passing(format!("socket option: {e}")))?;
                 AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
                     .await
-                    .map_err(|e| format!("{}:{} did not greet: {e}", s.host, self.port()))?
+                    .map_err(|e| ConnectFailure::passing(format!("{}:{} did not greet: {e}", s.host, self.port())))?
             }
         };
         if s.security == Security::StartTls {
-            conn.starttls(self.tls()?, &self.hello).await.map_err(|e| format!("STARTTLS with {}: {e}", s.host))?;
+            let what = format!("STARTTLS with {}:{}", s.host, self.port());
+            if !conn.server_info().supports_feature(lettre::transport::smtp::extension::Extension::StartTls) {
+                conn.abort().await;
+                return Err(ConnectFailure {
+                    message: format!(
+                        "{what}: the server does not offer STARTTLS, and foi does not send without TLS (security = \"starttls\")"
+                    ),
+                    fatal: true,
+                });
+            }
+            conn.starttls(self.tls()?, &self.hello).await.map_err(|e| self.failure(what, &e))?;
         }
         if let (Some(user), Some(pw)) = (&s.username, &s.password) {
             let creds = Credentials::new(user.clone(), pw.expose().to_string());
             conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
                 .await
-                .map_err(|e| format!("authentication as {user} failed: {e}"))?;
+                .map_err(|e| ConnectFailure::passing(format!("authentication as {user} failed: {e}")))?;
         }
         Ok(conn)
     }
@@ -253,7 +348,7 @@ impl SmtpClient {
         if self.conn.is_none() {
             match tokio::time::timeout(self.settings.timeout, self.connect()).await {
                 Ok(Ok(c)) => self.conn = Some(c),
-                Ok(Err(e)) => return SendOutcome::Temporary(e),
+                Ok(Err(e)) => return SendOutcome::Temporary(e.message),
                 Err(_) => return SendOutcome::Temporary(format!("connecting to {} timed out", self.settings.host)),
             }
         }

@@ -6,14 +6,20 @@
 //!   `450 4.2.0` at RCPT for the local part `tempfail` and `550 5.1.1` for `reject` (any
 //!   domain). Needs root and the Debian packages `postfix`, `dovecot-imapd` and
 //!   `dovecot-lmtpd`, which `.ci/test` installs.
+//!   [`MailServers::start_tls`] adds STARTTLS and implicit TLS on both, with a certificate
+//!   from module [`tls`].
 //! - [`ScriptedSmtp`] (module [`scripted_smtp`]): a tiny SMTP server that misbehaves on
 //!   purpose (drops the connection during DATA, never greets, never answers the final dot).
+//! - [`TestCa`] (module [`tls`]): a certificate authority made by the test (rcgen) and the
+//!   server certificates it signs, for the TLS tests.
 
 pub mod mail_servers;
 pub mod scripted_smtp;
+pub mod tls;
 
 pub use mail_servers::{BOUNCE_DOMAIN, MailServers, PASSWORD};
 pub use scripted_smtp::{Behaviour, ScriptedSmtp};
+pub use tls::{ServerCert, TestCa};
 
 /// A benchmark size from the environment (`BENCH_REQUESTS=200_000`), else `default`.
 pub fn env_usize(name: &str, default: usize) -> usize {

@@ -4,7 +4,8 @@
 //! (`$TMPDIR/foi-mail-XXXXXX`), picks free `127.0.0.1` ports and starts:
 //!
 //! - **Dovecot** (`dovecot -F -c DIR/dovecot/dovecot.conf`, a child of the test process):
-//!   IMAP and LMTP on two ports, no TLS, plaintext login allowed. Every address is a user
+//!   IMAP and LMTP on two ports, no TLS (unless started with [`MailServers::start_tls`]),
+//!   plaintext login allowed. Every address is a user
 //!   (static passdb and userdb, password [`PASSWORD`], user names lower-cased, `+detail` stripped:
 //!   `foi+TOKEN@x` is delivered to `foi@x`), whose
 //!   Maildir lives in `DIR/mail/ADDRESS/Maildir`, owned by `nobody`.
@@ -24,6 +25,14 @@
 //! Mail to any address at [`BOUNCE_DOMAIN`] (`bounce.foi.test`) is accepted at `RCPT TO` and
 //! then bounced by Postfix's `error` transport: the sender gets Postfix's own delivery status
 //! notification (`multipart/report`, the original attached), as from a real MTA downstream.
+//!
+//! With [`MailServers::start_tls`] and a server certificate (see [`crate::tls`]), both servers
+//! also speak TLS: Dovecot offers STARTTLS on the IMAP port and listens for implicit TLS on an
+//! IMAPS port ([`MailServers::imaps_port`]); Postfix listens on a submission port that
+//! requires STARTTLS before MAIL ([`MailServers::submission_port`]) and an SMTPS port of
+//! implicit TLS ([`MailServers::smtps_port`]), and records the TLS version in its `Received:`
+//! header (`using TLSv1.3 with cipher ...`). The plain SMTP port stays plain, for the
+//! helpers. Dovecot logs each login with `TLS` when it was made over TLS.
 //!
 //! Postfix adds its `Received:` header and Dovecot adds `Return-Path:`, `Delivered-To:` and
 //! its own `Received:`; nothing else is changed (Postfix does not add a missing `Date:` or
@@ -46,6 +55,8 @@ use futures_util::TryStreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::tls::ServerCert;
+
 /// The password of every mailbox.
 pub const PASSWORD: &str = "test";
 /// Mail to this domain is accepted and then bounced by Postfix (see the module's table).
@@ -66,8 +77,18 @@ pub struct MailServers {
     root: PathBuf,
     smtp_port: u16,
     imap_port: u16,
+    /// The TLS ports, when started with a certificate.
+    tls: Option<TlsPorts>,
     dovecot: Option<Child>,
     postfix_started: bool,
+}
+
+/// The ports of the TLS listeners.
+#[derive(Debug, Clone, Copy)]
+struct TlsPorts {
+    submission: u16,
+    smtps: u16,
+    imaps: u16,
 }
 
 impl MailServers {
@@ -80,12 +101,24 @@ impl MailServers {
     /// message when Postfix or Dovecot is not installed (run `.ci/test`, which installs
     /// them), when not run as root, or when they fail to start (with their logs).
     pub async fn start() -> MailServers {
+        Self::start_with(None).await
+    }
+
+    /// Like [`MailServers::start`], and both servers also speak TLS with `cert` (see the
+    /// module's documentation): STARTTLS on the IMAP port, IMAPS on
+    /// [`MailServers::imaps_port`], SMTP with STARTTLS required on
+    /// [`MailServers::submission_port`] and SMTPS on [`MailServers::smtps_port`].
+    pub async fn start_tls(cert: &ServerCert) -> MailServers {
+        Self::start_with(Some(cert)).await
+    }
+
+    async fn start_with(cert: Option<&ServerCert>) -> MailServers {
         preflight();
         reap_orphans();
         let mut last = None;
         // A free port can be taken by someone else between probing and binding: retry.
         for _ in 0..3 {
-            match Self::try_start().await {
+            match Self::try_start(cert).await {
                 Ok(servers) => return servers,
                 Err(e) => last = Some(e),
             }
@@ -94,7 +127,7 @@ impl MailServers {
         panic!("foi-testkit: could not start Postfix and Dovecot: {e}");
     }
 
-    async fn try_start() -> Result<MailServers> {
+    async fn try_start(cert: Option<&ServerCert>) -> Result<MailServers> {
         let dir = tempfile::Builder::new().prefix(DIR_PREFIX).tempdir().context("creating the temp dir")?;
         let root = dir.path().to_path_buf();
         // Postfix, Dovecot's login processes and the mail owner must traverse it.
@@ -103,12 +136,22 @@ impl MailServers {
         let pid = std::process::id();
         let start = process_start(pid).unwrap_or_default();
         std::fs::write(root.join("owner"), format!("{pid} {start}\n"))?;
-        let [smtp_port, imap_port, lmtp_port] = free_ports()?;
+        let [smtp_port, imap_port, lmtp_port, submission, smtps, imaps] = free_ports()?;
+        let tls = cert.map(|_| TlsPorts { submission, smtps, imaps });
+        if let Some(cert) = cert {
+            // Read by Postfix and Dovecot while they still run as root.
+            let dir = root.join("tls");
+            std::fs::create_dir_all(&dir).context("creating the tls dir")?;
+            std::fs::write(dir.join("cert.pem"), &cert.cert_pem).context("writing the certificate")?;
+            std::fs::write(dir.join("key.pem"), &cert.key_pem).context("writing the key")?;
+            set_mode(&dir.join("key.pem"), 0o600)?;
+        }
         let mut servers = MailServers {
             dir: Some(dir),
             root: root.clone(),
             smtp_port,
             imap_port,
+            tls,
             dovecot: None,
             postfix_started: false,
         };
@@ -116,10 +159,21 @@ impl MailServers {
         servers.start_dovecot(imap_port, lmtp_port).await?;
         servers.start_postfix(lmtp_port).await?;
         let deadline = Instant::now() + STARTUP_TIMEOUT;
-        servers
-            .wait_greeting(smtp_port, b"220 ", deadline)
-            .await
-            .with_context(|| format!("Postfix smtpd on port {smtp_port}\n{}", servers.logs()))?;
+        let mut smtp_ports = vec![smtp_port];
+        smtp_ports.extend(tls.map(|t| t.submission));
+        for port in smtp_ports {
+            servers
+                .wait_greeting(port, b"220 ", deadline)
+                .await
+                .with_context(|| format!("Postfix smtpd on port {port}\n{}", servers.logs()))?;
+        }
+        if let Some(t) = tls {
+            // Implicit TLS: no greeting in plain text, so wait until the port takes connections.
+            servers
+                .wait_listening(t.smtps, deadline)
+                .await
+                .with_context(|| format!("Postfix SMTPS\n{}", servers.logs()))?;
+        }
         Ok(servers)
     }
 
@@ -133,7 +187,8 @@ impl MailServers {
         let (uid, gid) = user_ids("nobody")?;
         chown(&mail, uid, gid)?;
         let conf = dv.join("dovecot.conf");
-        std::fs::write(&conf, dovecot_conf(&root, &mail, uid, gid, imap_port, lmtp_port))?;
+        let tls = self.tls.map(|t| (root.join("tls"), t.imaps));
+        std::fs::write(&conf, dovecot_conf(&root, &mail, uid, gid, imap_port, lmtp_port, tls.as_ref()))?;
         let out = std::fs::File::create(root.join("dovecot.stderr"))?;
         let child = Command::new(DOVECOT)
             .arg("-F")
@@ -152,6 +207,11 @@ impl MailServers {
         self.wait_greeting(lmtp_port, b"220 ", deadline)
             .await
             .with_context(|| format!("Dovecot LMTP on port {lmtp_port}\n{}", self.logs()))?;
+        if let Some(t) = self.tls {
+            self.wait_listening(t.imaps, deadline)
+                .await
+                .with_context(|| format!("Dovecot IMAPS on port {}\n{}", t.imaps, self.logs()))?;
+        }
         Ok(())
     }
 
@@ -165,9 +225,12 @@ impl MailServers {
         }
         let (uid, gid) = user_ids("postfix")?;
         chown(&data, uid, gid)?;
-        let main_cf = postfix_main_cf(&root, &config, &queue, &data, lmtp_port);
+        let mut main_cf = postfix_main_cf(&root, &config, &queue, &data, lmtp_port);
+        if self.tls.is_some() {
+            main_cf.push_str(&postfix_tls_cf(&root.join("tls")));
+        }
         write_backdated(&config.join("main.cf"), &main_cf)?;
-        write_backdated(&config.join("master.cf"), &postfix_master_cf(self.smtp_port))?;
+        write_backdated(&config.join("master.cf"), &postfix_master_cf(self.smtp_port, self.tls))?;
         write_backdated(&config.join("recipient_access"), RECIPIENT_ACCESS)?;
         let out = tokio::process::Command::new(POSTFIX)
             .arg("-c")
@@ -212,14 +275,60 @@ impl MailServers {
         bail!("not ready after {STARTUP_TIMEOUT:?}: {last_error}")
     }
 
+    /// Connects until `port` takes connections (or `deadline` passes).
+    async fn wait_listening(&mut self, port: u16, deadline: Instant) -> Result<()> {
+        loop {
+            match TcpStream::connect((HOST, port)).await {
+                Ok(_) => return Ok(()),
+                Err(e) if Instant::now() >= deadline => bail!("port {port} not listening: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+            }
+        }
+    }
+
     /// The SMTP port of Postfix's smtpd (no TLS, no authentication).
     pub fn smtp_port(&self) -> u16 {
         self.smtp_port
     }
 
-    /// The IMAP port of Dovecot (no TLS; LOGIN with the full address and [`PASSWORD`]).
+    /// The IMAP port of Dovecot (LOGIN with the full address and [`PASSWORD`]; STARTTLS
+    /// offered when started with [`MailServers::start_tls`]).
     pub fn imap_port(&self) -> u16 {
         self.imap_port
+    }
+
+    fn tls_ports(&self) -> TlsPorts {
+        self.tls.unwrap_or_else(|| {
+            panic!("foi-testkit: these servers were started without TLS: use MailServers::start_tls")
+        })
+    }
+
+    /// Postfix's submission port: STARTTLS offered and required before MAIL (as port 587).
+    /// Panics unless started with [`MailServers::start_tls`].
+    pub fn submission_port(&self) -> u16 {
+        self.tls_ports().submission
+    }
+
+    /// Postfix's SMTPS port: TLS from the first byte (as port 465). Panics unless started
+    /// with [`MailServers::start_tls`].
+    pub fn smtps_port(&self) -> u16 {
+        self.tls_ports().smtps
+    }
+
+    /// Dovecot's IMAPS port: TLS from the first byte (as port 993). Panics unless started
+    /// with [`MailServers::start_tls`].
+    pub fn imaps_port(&self) -> u16 {
+        self.tls_ports().imaps
+    }
+
+    /// Dovecot's log so far (each login is logged, with `TLS` when made over TLS).
+    pub fn dovecot_log(&self) -> String {
+        std::fs::read_to_string(self.root.join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// Postfix's log so far (with TLS, each TLS connection is logged).
+    pub fn postfix_log(&self) -> String {
+        std::fs::read_to_string(self.root.join("postfix.log")).unwrap_or_default()
     }
 
     /// The address both servers listen on: `127.0.0.1`.
@@ -527,14 +636,13 @@ fn process_start(pid: u32) -> Option<String> {
     fields.get(19).map(|s| s.to_string())
 }
 
-/// Three distinct free loopback ports (bound together, then released).
-fn free_ports() -> Result<[u16; 3]> {
-    let listeners = [
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?,
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?,
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?,
-    ];
-    let mut ports = [0; 3];
+/// `N` distinct free loopback ports (bound together, then released).
+fn free_ports<const N: usize>() -> Result<[u16; N]> {
+    let mut listeners = Vec::with_capacity(N);
+    for _ in 0..N {
+        listeners.push(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?);
+    }
+    let mut ports = [0; N];
     for (port, listener) in ports.iter_mut().zip(&listeners) {
         *port = listener.local_addr()?.port();
     }
@@ -722,12 +830,42 @@ maillog_file_prefixes = {root}
     )
 }
 
-fn postfix_master_cf(smtp_port: u16) -> String {
+/// TLS settings for main.cf: the test's certificate, TLS noted in the Received header and
+/// logged. Each smtpd service chooses its own security level in master.cf.
+fn postfix_tls_cf(tls: &Path) -> String {
+    let tls = tls.display();
+    format!(
+        "# TLS, with the test's certificate.
+smtpd_tls_cert_file = {tls}/cert.pem
+smtpd_tls_key_file = {tls}/key.pem
+smtpd_tls_received_header = yes
+smtpd_tls_loglevel = 1
+"
+    )
+}
+
+fn postfix_master_cf(smtp_port: u16, tls: Option<TlsPorts>) -> String {
+    // With TLS: the plain port stays plain; submission requires STARTTLS; SMTPS is TLS from
+    // the first byte.
+    let tls_services = match tls {
+        None => String::new(),
+        Some(t) => format!(
+            "  -o smtpd_tls_security_level=none
+127.0.0.1:{} inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+127.0.0.1:{} inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+tlsmgr     unix  - - n 1000? 1 tlsmgr
+",
+            t.submission, t.smtps
+        ),
+    };
     // No chroot anywhere: the instance lives in a temp dir with no copy of /etc.
     format!(
         "# Written by foi-testkit for one test.
 127.0.0.1:{smtp_port} inet n - n - - smtpd
-pickup     unix  n - n 60   1 pickup
+{tls_services}pickup     unix  n - n 60   1 pickup
 cleanup    unix  n - n -    0 cleanup
 qmgr       unix  n - n 300  1 qmgr
 rewrite    unix  - - n -    - trivial-rewrite
@@ -752,7 +890,27 @@ postlog    unix-dgram n - n - 1 postlogd
     )
 }
 
-fn dovecot_conf(root: &Path, mail: &Path, uid: u32, gid: u32, imap_port: u16, lmtp_port: u16) -> String {
+fn dovecot_conf(
+    root: &Path,
+    mail: &Path,
+    uid: u32,
+    gid: u32,
+    imap_port: u16,
+    lmtp_port: u16,
+    tls: Option<&(PathBuf, u16)>,
+) -> String {
+    // With TLS: STARTTLS offered (not required, for the helpers' plain logins) on the IMAP
+    // port, and an IMAPS listener.
+    let (ssl, imaps) = match tls {
+        None => ("ssl = no".to_string(), "port = 0".to_string()),
+        Some((dir, port)) => (
+            format!(
+                "ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\nssl_min_protocol = TLSv1.2",
+                d = dir.display()
+            ),
+            format!("address = 127.0.0.1\n    port = {port}\n    ssl = yes"),
+        ),
+    };
     let dv = root.join("dovecot");
     let root = root.display();
     let mail = mail.display();
@@ -766,7 +924,7 @@ instance_name = {name}
 hostname = {HOSTNAME}
 listen = 127.0.0.1
 protocols = imap lmtp
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_username_format = %Lu
@@ -790,7 +948,7 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
 }}
 service lmtp {{
