@@ -186,6 +186,9 @@ pub struct SmtpClient {
     /// Certificate authorities trusted besides the machine's roots (`ca_file`).
     ca: Option<Arc<CaFile>>,
     conn: Option<AsyncSmtpConnection>,
+    /// Why the connection opened by `ready` could not be made (a server down or silent): the
+    /// outcome of the next send, rather than a second wait for the same server.
+    deferred: Option<String>,
     hello: ClientId,
     last_used: Option<std::time::Instant>,
 }
@@ -214,7 +217,7 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 impl SmtpClient {
     pub fn new(settings: SmtpSettings) -> SmtpClient {
-        SmtpClient { settings, ca: None, conn: None, hello: ClientId::default(), last_used: None }
+        SmtpClient { settings, ca: None, conn: None, deferred: None, hello: ClientId::default(), last_used: None }
     }
 
     /// Trusts the certificate authorities of a PEM file (`ca_file`) besides the machine's
@@ -243,11 +246,12 @@ impl SmtpClient {
                 return Ok(());
             }
             Ok(Err(f)) => f,
-            Err(_) => return Ok(()),
+            Err(_) => ConnectFailure::passing(format!("connecting to {} timed out", self.settings.host)),
         };
         if failure.fatal {
             return Err(Error::Smtp(format!("{}; nothing was sent", failure.message)));
         }
+        self.deferred = Some(failure.message);
         Ok(())
     }
 
@@ -345,6 +349,11 @@ impl SmtpClient {
             self.conn = None;
         }
         self.last_used = Some(std::time::Instant::now());
+        if self.conn.is_none()
+            && let Some(failure) = self.deferred.take()
+        {
+            return SendOutcome::Temporary(failure);
+        }
         if self.conn.is_none() {
             match tokio::time::timeout(self.settings.timeout, self.connect()).await {
                 Ok(Ok(c)) => self.conn = Some(c),
