@@ -120,10 +120,17 @@ fn the_readme_demo_runs_a_whole_round_and_writes_its_reports() {
         assert!(csv_rows(&reports.join(f)).len() > 1, "{f}");
     }
 
-    // The folder is foi's to explore: its foi.toml points at the demo's database.
-    let out = Command::new(env!("CARGO_BIN_EXE_foi"))
-        .current_dir(&dir)
-        .args(["round", "status", "demo"])
+    // The folder is foi's to explore: its foi.toml points at the demo's database, and the
+    // command the demo prints works as printed (in a shell with no foi on its PATH).
+    let printed = stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("cd ") && l.ends_with(" round status demo"))
+        .unwrap_or_else(|| panic!("the demo prints no command to explore with:\n{stdout}"));
+    let out = Command::new("sh")
+        .args(["-c", printed])
+        .current_dir(cwd.path())
+        .env("PATH", "/usr/bin:/bin")
         .env_remove("FOI_DATABASE_URL")
         .env_remove("FOI_CONFIG")
         .output()

@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod find_emails;
 mod inbox;
+mod lifecycle;
 mod send;
 mod tidy;
 mod users;

@@ -220,6 +220,16 @@ impl Context {
         })
     }
 
+    /// What the use cases need from the configuration: the template and codebook folders and
+    /// the sender (when `[sender]` is complete).
+    pub fn settings(&self) -> foi_app::rounds::Settings {
+        foi_app::rounds::Settings {
+            templates_dir: self.templates_dir(),
+            codebooks_dir: self.codebooks_dir(),
+            sender: self.sender().ok(),
+        }
+    }
+
     /// The transport: SMTP when `[smtp]` is configured, otherwise .eml files in the outbox folder.
     pub fn transport(&self) -> anyhow::Result<foi_mailer::Transport> {
         match &self.file.smtp {

@@ -20,7 +20,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Run Freedom of Information campaigns: registry of public bodies, rounds of requests,
 /// replies, tagging and the monthly tables.
 #[derive(Parser)]
-#[command(name = "foi", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "foi",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FOI_COMMIT"), ")"),
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 struct Cli {
     /// Database URL: sqlite://PATH (created on first use) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "FOI_DATABASE_URL", value_name = "URL")]

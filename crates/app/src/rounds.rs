@@ -119,6 +119,9 @@ pub struct Selection {
     pub region: Option<String>,
     /// These codes: each must be a current body.
     pub codes: Vec<String>,
+    /// Take the codes whether or not the bodies exist on the launch day (a simulation or an
+    /// evaluation replaying replies from bodies since abolished); never for a real round.
+    pub any_date: bool,
 }
 
 /// What adding bodies did.
@@ -139,7 +142,7 @@ pub async fn add_bodies(store: &Store, slug: &str, sel: &Selection, today: Naive
     let filter = BodyFilter {
         kinds: sel.kinds.clone(),
         region: sel.region.clone(),
-        current_on: Some(round.launch_date.unwrap_or(today)),
+        current_on: (!sel.any_date).then(|| round.launch_date.unwrap_or(today)),
         codes: (!sel.codes.is_empty()).then(|| sel.codes.clone()),
         ..Default::default()
     };

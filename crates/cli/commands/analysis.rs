@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Subcommand};
 use foi_analysis::render::Format;
 use foi_analysis::suggest::{Suggester, suggest_round};
-use foi_core::{Actor, Calendar, Codebook, Request, Round};
-use foi_store::{NewTag, Store, TagFilter};
+use foi_core::{Actor, Codebook, Request, Round};
+use foi_store::{Store, TagFilter};
 
 use crate::config::Context;
 
@@ -164,35 +164,12 @@ fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
     bail!("--as-of {s:?}: expected a date (2017-10-09) or a date and time (2017-10-09T23:59)")
 }
 
-/// The round named, or the most recent one.
 async fn pick_round(store: &Store, slug: Option<&str>) -> anyhow::Result<Round> {
-    Ok(match slug {
-        Some(slug) => store.round(slug).await?,
-        None => store
-            .rounds()
-            .await?
-            .into_iter()
-            .max_by_key(|r| (r.launch_date, r.id))
-            .context("no round yet: create one with foi round new")?,
-    })
+    Ok(foi_app::rounds::pick(store, slug).await?)
 }
 
-/// The round a request belongs to.
 async fn round_of(store: &Store, r: &Request) -> anyhow::Result<Round> {
-    store
-        .rounds()
-        .await?
-        .into_iter()
-        .find(|x| x.id == r.round_id)
-        .with_context(|| format!("request {} has no round", r.reference))
-}
-
-/// The answer in its stored form, checked against the request's round's codebook.
-async fn checked(store: &Store, reference: &str, question: &str, answer: &str) -> anyhow::Result<String> {
-    let r = store.request(reference).await?;
-    let round = round_of(store, &r).await?;
-    let book = Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook of round {}", round.slug))?;
-    book.stored_answer(r.body.kind, question, answer).with_context(|| format!("round {}", round.slug))
+    Ok(foi_app::rounds::of_request(store, r).await?)
 }
 
 impl TagArgs {
@@ -201,52 +178,15 @@ impl TagArgs {
         match self.cmd {
             Some(TagCmd::Import { file }) => {
                 let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
-                let headers = reader.headers().with_context(|| file.display().to_string())?.clone();
-                let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-                let (Some(rc), Some(qc), Some(ac)) = (col("request"), col("question"), col("answer")) else {
-                    bail!("{}: the header needs request, question and answer columns", file.display());
-                };
-                let (quote, note) = (col("quote"), col("note"));
-                let mut tags = Vec::new();
-                let mut errors = Vec::new();
-                for (i, rec) in reader.records().enumerate() {
-                    let line = i + 2;
-                    let rec = match rec {
-                        Ok(r) => r,
-                        Err(e) => {
-                            errors.push(format!("line {line}: {e}"));
-                            continue;
+                let outcomes = match foi_app::tags::import(&store, &bytes, actor).await {
+                    Err(foi_app::Error::Rows(errors)) => {
+                        for e in &errors {
+                            eprintln!("{}: {e}", file.display());
                         }
-                    };
-                    let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
-                    let (Some(reference), Some(question), Some(answer)) = (get(Some(rc)), get(Some(qc)), get(Some(ac)))
-                    else {
-                        errors.push(format!("line {line}: request, question and answer are required"));
-                        continue;
-                    };
-                    match checked(&store, reference, question, answer).await {
-                        Ok(stored) => tags.push(NewTag {
-                            reference: reference.to_string(),
-                            question: question.to_string(),
-                            answer: stored,
-                            quote: get(quote).map(str::to_string),
-                            note: get(note).map(str::to_string),
-                            tagger: actor.clone(),
-                            suggested: false,
-                            source: "import".into(),
-                            message_id: None,
-                        }),
-                        Err(e) => errors.push(format!("line {line}: {e:#}")),
+                        bail!("{} bad rows in {}; no tag was recorded", errors.len(), file.display());
                     }
-                }
-                if !errors.is_empty() {
-                    for e in &errors {
-                        eprintln!("{}: {e}", file.display());
-                    }
-                    bail!("{} bad rows in {}; no tag was recorded", errors.len(), file.display());
-                }
-                let outcomes = store.set_tags(&tags).await?;
+                    other => other?,
+                };
                 let count = |f: fn(&foi_store::TagOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
                 println!(
                     "{} tags: {} added, {} changed, {} unchanged",
@@ -329,25 +269,19 @@ impl TagArgs {
                 let (Some(reference), Some(question), Some(answer)) = (self.request, self.question, self.answer) else {
                     bail!("usage: foi tag REQUEST QUESTION ANSWER [--quote TEXT] [--note TEXT]");
                 };
-                let stored = checked(&store, &reference, &question, &answer).await?;
-                let outcome = store
-                    .set_tags(&[NewTag {
-                        reference: reference.clone(),
-                        question: question.clone(),
-                        answer: stored.clone(),
-                        quote: self.quote,
-                        note: self.note,
-                        tagger: actor.clone(),
-                        suggested: false,
-                        source: "manual".into(),
-                        message_id: None,
-                    }])
-                    .await?;
-                match outcome.first() {
-                    Some(foi_store::TagOutcome::Changed { from }) => {
+                let given = foi_app::tags::Given {
+                    reference: reference.clone(),
+                    question: question.clone(),
+                    answer,
+                    quote: self.quote,
+                    note: self.note,
+                };
+                let (stored, outcome) = foi_app::tags::tag(&store, &given, actor, "manual").await?;
+                match outcome {
+                    foi_store::TagOutcome::Changed { from } => {
                         println!("{reference} {question}: {stored} (was {from})")
                     }
-                    Some(foi_store::TagOutcome::Unchanged) => println!("{reference} {question}: {stored} (unchanged)"),
+                    foi_store::TagOutcome::Unchanged => println!("{reference} {question}: {stored} (unchanged)"),
                     _ => println!("{reference} {question}: {stored}"),
                 }
             }
@@ -358,109 +292,44 @@ impl TagArgs {
 
 impl ReportCmd {
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        use foi_app::reports::{Which, pick_tables, report};
         let store = ctx.store().await?;
         let (ReportCmd::Monthly { args, .. }
         | ReportCmd::Commissioning(args)
         | ReportCmd::Agreement { args, .. }
         | ReportCmd::Compare { args, .. }) = &self;
         let format: Format = args.format.parse()?;
-        let round = pick_round(&store, args.round.as_deref()).await?;
+        if format == Format::Xlsx && args.output.is_none() {
+            bail!("an Excel workbook is a file: add --output FILE.xlsx");
+        }
         let at = match &args.as_of {
             Some(s) => parse_as_of(s)?,
             None => Utc::now(),
         };
-        let facts = match &self {
-            ReportCmd::Agreement { .. } => store.round_facts_with_tags(&round.slug).await?,
-            ReportCmd::Monthly { .. } => store.round_facts_without_answers(&round.slug).await?,
-            _ => store.round_facts(&round.slug).await?,
-        };
-        let cal = Calendar::uk();
-        if let Some(w) = cal.warning_for(&[at.date_naive()]) {
-            eprintln!("warning: {w}");
-        }
-        // The report's tables, each with the charts its HTML form draws.
-        use foi_analysis::html::{Chart, Section};
-        let named: Vec<(&str, Section)> = match &self {
-            ReportCmd::Monthly { by, .. } => {
-                let by = match by {
+        let which = match &self {
+            ReportCmd::Monthly { by, .. } => Which::Monthly {
+                by: match by {
                     RegionArg::NhsRegion => foi_analysis::rates::RegionBy::Nhs,
                     RegionArg::OnsRegion => foi_analysis::rates::RegionBy::Ons,
-                };
-                foi_analysis::reports::monthly_by(&facts, at, &round.name, cal, by)?
-            }
+                },
+            },
+            ReportCmd::Commissioning(_) => Which::Commissioning,
             ReportCmd::Agreement { coders, .. } => {
-                let book = Codebook::from_toml(&round.codebook)
-                    .with_context(|| format!("the codebook of round {}", round.slug))?;
-                let named: Vec<String> =
-                    coders.iter().map(|c| if c.contains(':') { c.clone() } else { format!("person:{c}") }).collect();
-                let pair = match named.as_slice() {
-                    [a, b] => (a.clone(), b.clone()),
-                    [] => match foi_analysis::agreement::coders(&facts).as_slice() {
-                        [a, b, ..] => (a.clone(), b.clone()),
-                        _ => bail!("fewer than two analysts have tagged round {}", round.slug),
-                    },
-                    _ => bail!("give two analysts: --coder A --coder B"),
-                };
-                let (summary, disagreements) =
-                    foi_analysis::agreement::agreement_tables(&facts, &book, &pair.0, &pair.1);
-                vec![
-                    ("summary", Section { table: summary, charts: vec![] }),
-                    ("disagreements", Section { table: disagreements, charts: vec![] }),
-                ]
+                if !(coders.is_empty() || coders.len() == 2) {
+                    bail!("give two analysts: --coder A --coder B");
+                }
+                Which::Agreement { coders: coders.clone() }
             }
             ReportCmd::Compare { with, with_as_of, .. } => {
-                let earlier = match with {
-                    Some(slug) => store.round(slug).await?,
-                    None => store
-                        .rounds()
-                        .await?
-                        .into_iter()
-                        .filter(|r| (r.launch_date, r.id) < (round.launch_date, round.id))
-                        .max_by_key(|r| (r.launch_date, r.id))
-                        .with_context(|| format!("no round before {}: say which with --with", round.slug))?,
-                };
-                let earlier_at = match with_as_of {
-                    Some(s) => parse_as_of(s)?,
-                    None => at,
-                };
-                let book = |r: &Round| {
-                    Codebook::from_toml(&r.codebook).with_context(|| format!("the codebook of round {}", r.slug))
-                };
-                let (later_book, earlier_book) = (book(&round)?, book(&earlier)?);
-                let earlier_facts = store.round_facts(&earlier.slug).await?;
-                let successions = store.successions().await?;
-                use foi_analysis::compare::{Side, compare};
-                let (bodies, summary) = compare(
-                    Side { name: &earlier.name, facts: &earlier_facts, codebook: &earlier_book, at: earlier_at },
-                    Side { name: &round.name, facts: &facts, codebook: &later_book, at },
-                    &successions,
-                )?;
-                vec![
-                    ("bodies", Section { table: bodies, charts: vec![] }),
-                    (
-                        "summary",
-                        Section { table: summary, charts: vec![Chart::Bars { label: 0, value: 3, filter: None }] },
-                    ),
-                ]
-            }
-            ReportCmd::Commissioning(_) => {
-                let book = Codebook::from_toml(&round.codebook)
-                    .with_context(|| format!("the codebook of round {}", round.slug))?;
-                foi_analysis::reports::commissioning(&facts, &book, at, &round.name)?
+                Which::Compare { with: with.clone(), with_at: with_as_of.as_deref().map(parse_as_of).transpose()? }
             }
         };
-        let names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
-        let sections: Vec<Section> = match &args.table {
-            Some(want) => match named.into_iter().find(|(n, _)| n == want) {
-                Some((_, s)) => vec![s],
-                None => bail!("--table {want}: this report's tables are {}", names.join(", ")),
-            },
-            None => named.into_iter().map(|(_, s)| s).collect(),
-        };
-        if format == Format::Xlsx && args.output.is_none() {
-            bail!("an Excel workbook is a file: add --output FILE.xlsx");
+        let r = report(&store, args.round.as_deref(), &which, at).await?;
+        if let Some(w) = &r.warning {
+            eprintln!("warning: {w}");
         }
-        let bytes = foi_analysis::reports::document(&round.name, &sections, format)?;
+        let sections = pick_tables(r.parts, args.table.as_deref())?;
+        let bytes = foi_analysis::reports::document(&r.round.name, &sections, format)?;
         match &args.output {
             Some(path) => {
                 std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;

@@ -174,58 +174,26 @@ impl Cmd {
         };
         match self {
             Cmd::Import { file, dry_run, kind, json } => {
-                let read = registry::read_body_import(&read(&file)?, kind);
-                if !read.errors().is_empty() {
-                    return reject(&file, read.errors());
-                }
                 let store = ctx.store().await?;
                 let source = format!("import {}", file.display());
-                let s = match &read {
-                    registry::BodyImport::Bodies(r) => {
-                        store.import_bodies_by(&r.rows, &source, Some(&by), dry_run).await?
+                let done =
+                    foi_app::bodies::import_file(&store, &read(&file)?, kind, &source, Some(&by), dry_run).await?;
+                let (mode, rows, s, ignored) = match done {
+                    foi_app::bodies::Imported::Refused(errors) => return reject(&file, &errors),
+                    foi_app::bodies::Imported::Done { mode, rows, summary, ignored_columns } => {
+                        (mode, rows, summary, ignored_columns)
                     }
-                    registry::BodyImport::Updates(r) => {
-                        // Name every unknown code by its line, as for any other bad row.
-                        let codes: Vec<String> = r.rows.iter().map(|p| p.code.clone()).collect();
-                        let held = store
-                            .list_bodies(&BodyFilter { codes: Some(codes), ..Default::default() })
-                            .await?
-                            .into_iter()
-                            .map(|b| b.code.to_ascii_uppercase())
-                            .collect::<std::collections::HashSet<_>>();
-                        let unknown: Vec<ImportError> = r
-                            .rows
-                            .iter()
-                            .filter(|p| !held.contains(&p.code.to_ascii_uppercase()))
-                            .map(|p| ImportError {
-                                line: Some(p.line),
-                                message: format!(
-                                    "no body has code {} (a file without a kind column only updates bodies already held; \
-                                     to add bodies, give name and kind columns or --kind)",
-                                    p.code
-                                ),
-                            })
-                            .collect();
-                        if !unknown.is_empty() {
-                            return reject(&file, &unknown);
-                        }
-                        store.patch_bodies(&r.rows, &source, Some(&by), dry_run).await?
-                    }
-                };
-                let mode = match read {
-                    registry::BodyImport::Bodies(_) => "bodies",
-                    registry::BodyImport::Updates(_) => "updates",
                 };
                 if json {
                     print_json(&json!({
                         "file": file.display().to_string(),
                         "mode": mode,
                         "dry_run": dry_run,
-                        "rows": read.rows(),
+                        "rows": rows,
                         "added": s.added,
                         "updated": s.updated.iter().map(|(code, changes)| json!({"code": code, "changes": changes})).collect::<Vec<_>>(),
                         "unchanged": s.unchanged,
-                        "ignored_columns": read.ignored_columns(),
+                        "ignored_columns": ignored,
                     }))?;
                 } else {
                     let verb = if dry_run { "would add" } else { "added" };
@@ -239,11 +207,9 @@ impl Cmd {
                             );
                         }
                     }
-                    let ignored = read.ignored_columns();
                     println!(
-                        "{}: {} rows{}: {verb} {}, {} {}, {} unchanged{}",
+                        "{}: {rows} rows{}: {verb} {}, {} {}, {} unchanged{}",
                         file.display(),
-                        read.rows(),
                         if mode == "updates" { " (updates to bodies already held)" } else { "" },
                         s.added.len(),
                         if dry_run { "would update" } else { "updated" },

@@ -28,9 +28,12 @@ fn server(name: &str, s: &Option<Server>) -> anyhow::Result<()> {
                 "{name:<9} {}:{} security={} user={} password={pw}",
                 s.host,
                 s.port.map(|p| p.to_string()).unwrap_or_else(|| "default".into()),
-                s.security.as_deref().unwrap_or("starttls"),
+                s.security.as_deref().unwrap_or(if name == "imap" { "tls" } else { "starttls" }),
                 s.username.as_deref().unwrap_or("-"),
             );
+            if let Some(f) = &s.ca_file {
+                println!("{:<9} also trusts the certificate authorities in {}", "", f.display());
+            }
             if let Some(f) = &s.folders {
                 println!("{:<9} folders: {}", "", f.join(", "));
             }

@@ -106,9 +106,13 @@ pub async fn demo(args: DemoArgs, today: NaiveDate) -> anyhow::Result<ExitCode> 
     }
     println!("  {} (the .eml files sent)", o.outbox.display());
     println!("  {} (the simulated replies)", o.maildir.display());
+    // The command to explore with, as it will work when pasted: this very program's path
+    // (`foi` alone only works once it is installed on the PATH).
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "foi".into());
+    let exe = if exe.contains(' ') { format!("'{exe}'") } else { exe };
     println!(
-        "\nThe demo took {:.1} s. To explore it: cd {} && foi round status {} (or foi triage list, foi report \
-         commissioning --format html --output commissioning.html); its foi.toml points at {}.",
+        "\nThe demo took {:.1} s. To explore it:\n\n  cd {} && {exe} round status {}\n\n(or {exe} triage list, \
+         {exe} report commissioning --format html --output commissioning.html); its foi.toml points at {}.",
         started.elapsed().as_secs_f64(),
         o.dir.display(),
         foi_demo::ROUND,

@@ -10,8 +10,7 @@ use foi_mailer::round;
 use foi_mailer::{Followup, Pacing};
 use serde_json::json;
 
-use super::round::Kit;
-use super::send::{print_summary, run_outbox};
+use super::send::{exit_code, print_summary, run_outbox};
 use crate::config::Context;
 use crate::output::print_json;
 
@@ -117,9 +116,8 @@ impl Cmd {
                 }
             }
             Cmd::Move { reference, state, reason } => {
-                let r = store.request(&reference).await?;
-                store.move_request(r.id, state, actor, Some(&reason), today, None).await?;
-                println!("{reference}: {} -> {state}", r.state);
+                let from = foi_app::requests::move_by_hand(&store, &reference, state, &reason, actor, today).await?;
+                println!("{reference}: {from} -> {state}");
             }
             Cmd::Clarify { reference, text } => {
                 return followup(ctx, &store, &reference, Followup::Clarification, &text, today, actor).await;
@@ -141,22 +139,8 @@ async fn followup(
     today: NaiveDate,
     actor: &Actor,
 ) -> anyhow::Result<ExitCode> {
-    let r = store.request(reference).await?;
-    let allowed = match which {
-        Followup::Clarification => r.state == RequestState::ClarificationRequested,
-        Followup::InternalReview => r.state.has_outcome() || r.state.awaits_body(),
-        Followup::Chaser => r.state.awaits_body(),
-    };
-    if !allowed {
-        anyhow::bail!("{reference} is {}: a {} cannot be sent now", r.state, which.kind().replace('_', " "));
-    }
-    let slug = store.rounds().await?.into_iter().find(|x| x.id == r.round_id).map(|x| x.slug).unwrap_or_default();
-    let kit = Kit::load(ctx, store, &slug).await?;
-    let w = kit.writer(today);
-    let st = round::status_of(store, &r, today).await?;
-    let msg = round::followup_message(store, &w, &r, &st, which, 1, text).await?;
-    store.enqueue(r.id, &msg, actor, today).await?;
+    let slug = foi_app::sending::queue_followup(store, &ctx.settings(), reference, which, text, today, actor).await?;
     let summary = run_outbox(ctx, store, Some(slug), Pacing::OFF, 1, today, actor).await?;
     print_summary(&summary, &[], false)?;
-    Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(exit_code(&summary))
 }

@@ -4,13 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use foi_core::{Actor, BodyKind, Codebook, Named, RequestState};
-use foi_mailer::TemplateSet;
-use foi_mailer::round::{self, Writer};
-use foi_store::{BodyFilter, NewRound};
+use foi_app::rounds;
+use foi_core::{Actor, BodyKind, Named};
+use foi_mailer::round;
 use serde_json::json;
 
 use crate::config::Context;
@@ -77,62 +75,16 @@ fn parse_kind(s: &str) -> Result<BodyKind, String> {
     s.parse().map_err(|e: foi_core::UnknownName| e.to_string())
 }
 
-/// The templates, codebook and sender of a round, ready to write mail.
-pub struct Kit {
-    pub round: foi_core::Round,
-    pub templates: TemplateSet,
-    pub codebook: Codebook,
-    pub sender: foi_mailer::Sender,
-}
-
-impl Kit {
-    pub async fn load(ctx: &Context, store: &foi_store::Store, slug: &str) -> anyhow::Result<Kit> {
-        let round = store.round(slug).await?;
-        let templates = TemplateSet::load(&ctx.templates_dir().join(&round.template_set))?;
-        let codebook =
-            Codebook::from_toml(&round.codebook).with_context(|| format!("the codebook stored with round {slug}"))?;
-        let sender = foi_mailer::Sender {
-            name: round.sender_name.clone(),
-            email: round.sender_email.clone(),
-            reply_local: ctx.file.sender.reply_local.clone().unwrap_or_else(|| "foi".into()),
-            reply_domain: round
-                .reply_domain
-                .clone()
-                .unwrap_or_else(|| ctx.sender().map(|s| s.reply_domain).unwrap_or_default()),
-        };
-        Ok(Kit { round, templates, codebook, sender })
-    }
-
-    pub fn writer(&self, today: NaiveDate) -> Writer<'_> {
-        Writer { round: &self.round, templates: &self.templates, codebook: &self.codebook, sender: &self.sender, today }
-    }
-}
+pub use foi_app::rounds::Kit;
 
 impl Cmd {
     pub async fn run(self, ctx: &Context, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         match self {
             Cmd::New { slug, name, templates, codebook, launch } => {
-                let set = TemplateSet::load(&ctx.templates_dir().join(&templates))?;
-                let codebook_name = codebook.unwrap_or_else(|| set.codebook().to_string());
-                let path = ctx.codebooks_dir().join(format!("{codebook_name}.toml"));
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read codebook {}", path.display()))?;
-                let cb = Codebook::from_toml(&text).with_context(|| path.display().to_string())?;
-                let sender = ctx.sender()?;
-                let r = store
-                    .create_round(&NewRound {
-                        slug: slug.clone(),
-                        name,
-                        codebook_name,
-                        codebook: text,
-                        template_set: templates,
-                        sender_name: sender.name,
-                        sender_email: sender.email,
-                        reply_domain: Some(sender.reply_domain),
-                        launch_date: launch,
-                    })
-                    .await?;
+                let spec = rounds::NewRoundSpec { slug, name, templates, codebook, launch };
+                let (r, cb) = rounds::create(&store, &ctx.settings(), &spec).await?;
+
                 println!(
                     "round {} created: \"{}\", {} questions, templates {}",
                     r.slug,
@@ -142,28 +94,9 @@ impl Cmd {
                 );
             }
             Cmd::AddBodies { slug, all_current, kind, region, code } => {
-                let r = store.round(&slug).await?;
-                if !all_current && kind.is_empty() && region.is_none() && code.is_empty() {
-                    anyhow::bail!("say which bodies: --all-current, --kind, --region or --code");
-                }
-                let filter = BodyFilter {
-                    kinds: kind,
-                    region,
-                    current_on: Some(r.launch_date.unwrap_or(today)),
-                    codes: (!code.is_empty()).then_some(code.clone()),
-                    ..Default::default()
-                };
-                let bodies = store.list_bodies(&filter).await?;
-                if !code.is_empty() {
-                    for c in &code {
-                        if !bodies.iter().any(|b| b.code.eq_ignore_ascii_case(c)) {
-                            anyhow::bail!("no current body with code {c}");
-                        }
-                    }
-                }
-                let codes: Vec<String> = bodies.iter().map(|b| b.code.clone()).collect();
-                let added = round::add_bodies(&store, &slug, &codes, actor).await?;
-                println!("{slug}: {added} bodies added ({} already in the round)", codes.len() - added);
+                let sel = rounds::Selection { all_current, kinds: kind, region, codes: code, any_date: false };
+                let done = rounds::add_bodies(&store, &slug, &sel, today, actor).await?;
+                println!("{slug}: {} bodies added ({} already in the round)", done.added, done.already);
             }
             Cmd::List => {
                 for r in store.rounds().await? {
@@ -172,27 +105,17 @@ impl Cmd {
                 }
             }
             Cmd::Show { slug, json } => {
-                let r = store.round(&slug).await?;
-                let reqs = store.requests(&slug).await?;
-                let counts: Vec<(RequestState, usize)> = RequestState::ALL
-                    .iter()
-                    .map(|s| (*s, reqs.iter().filter(|q| q.state == *s).count()))
-                    .filter(|(_, n)| *n > 0)
-                    .collect();
-                let missing: Vec<&foi_core::Body> = reqs
-                    .iter()
-                    .filter(|q| q.body.foi_email.is_none() && !q.state.was_sent())
-                    .map(|q| &q.body)
-                    .collect();
+                let rounds::Summary { round: r, requests, by_state: counts, missing_email: missing } =
+                    rounds::summary(&store, &slug).await?;
                 if json {
                     print_json(&json!({
                         "round": r,
-                        "requests": reqs.len(),
+                        "requests": requests,
                         "by_state": counts.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                         "missing_email": missing.iter().map(|b| json!({"code": b.code, "name": b.name, "website": b.website})).collect::<Vec<_>>(),
                     }))?;
                 } else {
-                    println!("{} ({}): {} requests", r.name, r.slug, reqs.len());
+                    println!("{} ({}): {} requests", r.name, r.slug, requests);
                     for (s, n) in &counts {
                         println!("  {:<26} {n}", s.name());
                     }
@@ -214,7 +137,7 @@ impl Cmd {
                 }
             }
             Cmd::Preview { slug, body, output } => {
-                let kit = Kit::load(ctx, &store, &slug).await?;
+                let kit = Kit::load(&store, &ctx.settings(), &slug).await?;
                 let w = kit.writer(today);
                 if let Some(code) = body {
                     let (bytes, stored) = round::preview(&store, &w, &code).await?;

@@ -1,17 +1,16 @@
-//! `foi send` and `foi chase`: queue a round's requests (or chasers) and send the outbox.
+//! `foi send` and `foi chase`: parse, call `foi_app::sending`, print the summary.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use clap::Args;
+use foi_app::sending;
 use foi_core::Actor;
-use foi_mailer::outbox::{self, SendOptions, SendSummary};
-use foi_mailer::{Pacing, round};
-use foi_store::{OutboxState, Store};
+use foi_mailer::Pacing;
+use foi_mailer::outbox::SendSummary;
+use foi_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::round::Kit;
 use crate::config::Context;
 use crate::output::print_json;
 
@@ -84,13 +83,7 @@ pub struct ChaseArgs {
     json: bool,
 }
 
-async fn round_slugs(store: &Store, only: &Option<String>) -> anyhow::Result<Vec<String>> {
-    Ok(match only {
-        Some(s) => vec![store.round(s).await?.slug],
-        None => store.rounds().await?.into_iter().filter(|r| r.closed_at.is_none()).map(|r| r.slug).collect(),
-    })
-}
-
+/// Runs the outbox through the configured transport and Sent folder, with a progress bar.
 pub(crate) async fn run_outbox(
     ctx: &Context,
     store: &Store,
@@ -102,21 +95,13 @@ pub(crate) async fn run_outbox(
 ) -> anyhow::Result<SendSummary> {
     let mut transport = ctx.transport()?;
     eprintln!("sending through {}", transport.describe());
-    let opts = SendOptions {
-        round,
-        pacing,
-        max_attempts: 5,
-        retry_after: Duration::from_secs(60),
-        today,
-        connections,
-        actor: actor.clone(),
-    };
+    let run = sending::Run { round, pacing, connections, today, actor: actor.clone() };
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut sent_folder = ctx.sent_folder()?;
-    let summary = outbox::send(store, &mut transport, &mut sent_folder, &opts, |done, total, msg| {
+    let summary = sending::run_outbox(store, &mut transport, &mut sent_folder, &run, |done, total, msg| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(msg.to_string());
@@ -126,6 +111,11 @@ pub(crate) async fn run_outbox(
     transport.close().await;
     sent_folder.close().await;
     Ok(summary)
+}
+
+/// The exit code of a run: 3 when something failed for good or is held for the officer.
+pub(crate) fn exit_code(s: &SendSummary) -> ExitCode {
+    if sending::clean(s) { ExitCode::SUCCESS } else { ExitCode::from(3) }
 }
 
 pub(crate) fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: bool) -> anyhow::Result<()> {
@@ -169,61 +159,33 @@ pub(crate) fn print_summary(s: &SendSummary, skipped: &[foi_core::Body], json: b
 pub async fn send(ctx: &Context, args: SendArgs, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
     if let Some(reference) = args.release.as_ref().or(args.mark_sent.as_ref()) {
-        let req = store.request(reference).await?;
-        let held = store.outbox(None, &[OutboxState::Held]).await?;
-        let items: Vec<_> = held.iter().filter(|i| i.request_id == req.id).collect();
-        if items.is_empty() {
-            anyhow::bail!("request {reference} has no held message");
+        let resend = args.release.is_some();
+        for kind in sending::release_held(&store, reference, resend, actor, today).await? {
+            println!("{kind} {reference} {}", if resend { "queued to send again" } else { "recorded as sent" });
         }
-        for i in items {
-            store.release_held(i.id, args.release.is_some(), actor, today).await?;
-            println!(
-                "{} {} {}",
-                i.kind,
-                reference,
-                if args.release.is_some() { "queued to send again" } else { "recorded as sent" }
-            );
-        }
-        if args.mark_sent.is_some() {
+        if !resend {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let mut skipped = Vec::new();
-    let mut prepared = Vec::new();
-    for slug in round_slugs(&store, &args.round).await? {
-        let kit = Kit::load(ctx, &store, &slug).await?;
-        let p = round::prepare(&store, &kit.writer(today), None).await?;
-        skipped.extend(p.no_address);
-        prepared.push(p.ready);
-    }
-    let n: usize = prepared.iter().map(Vec::len).sum();
+    let q = sending::queue_requests(&store, &ctx.settings(), args.round.as_deref(), today, actor, args.dry_run).await?;
     if args.dry_run {
-        println!("dry run: {n} requests render and compose cleanly; nothing was queued or sent");
-        print_summary(&SendSummary::default(), &skipped, args.json)?;
+        println!("dry run: {} requests render and compose cleanly; nothing was queued or sent", q.ready);
+        print_summary(&SendSummary::default(), &q.skipped, args.json)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut queued = 0;
-    for p in &prepared {
-        queued += round::queue(&store, p, actor, today).await?;
-    }
-    if queued > 0 {
-        eprintln!("queued {queued} requests");
+    if q.queued > 0 {
+        eprintln!("queued {} requests", q.queued);
     }
     let summary =
         run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), args.pacing.connections.into(), today, actor)
             .await?;
-    print_summary(&summary, &skipped, args.json)?;
-    Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    print_summary(&summary, &q.skipped, args.json)?;
+    Ok(exit_code(&summary))
 }
 
 pub async fn chase(ctx: &Context, args: ChaseArgs, today: NaiveDate, actor: &Actor) -> anyhow::Result<ExitCode> {
     let store = ctx.store().await?;
-    let mut all = Vec::new();
-    for slug in round_slugs(&store, &args.round).await? {
-        let kit = Kit::load(ctx, &store, &slug).await?;
-        let chasers = round::chasers(&store, &kit.writer(today), args.max, args.gap).await?;
-        all.extend(chasers);
-    }
+    let all = sending::chasers(&store, &ctx.settings(), args.round.as_deref(), args.max, args.gap, today).await?;
     for c in &all {
         eprintln!(
             "{} {}: due {}, {} working days overdue, chaser {}",
@@ -238,12 +200,10 @@ pub async fn chase(ctx: &Context, args: ChaseArgs, today: NaiveDate, actor: &Act
         println!("dry run: {} chasers would be sent", all.len());
         return Ok(ExitCode::SUCCESS);
     }
-    for c in &all {
-        store.enqueue(c.request.id, &c.message, actor, today).await?;
-    }
+    sending::queue_chasers(&store, &all, actor, today).await?;
     let summary =
         run_outbox(ctx, &store, args.round.clone(), args.pacing.pacing(), args.pacing.connections.into(), today, actor)
             .await?;
     print_summary(&summary, &[], args.json)?;
-    Ok(if summary.failed.is_empty() && summary.held.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(exit_code(&summary))
 }

@@ -3,15 +3,15 @@
 //! benchmarks need before bodies can reply; and chasing its overdue requests the same way.
 
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::NaiveDate;
-use foi_core::{Actor, Codebook, registry};
-use foi_mailer::outbox::{self, NoSentFolder, SendOptions};
-use foi_mailer::round::{self, Writer};
+use foi_app::rounds::{self, NewRoundSpec, Settings};
+use foi_app::sending;
+use foi_core::{Actor, registry};
+use foi_mailer::outbox::NoSentFolder;
 use foi_mailer::transport::FileOutbox;
-use foi_mailer::{Pacing, Sender, TemplateSet, Transport};
-use foi_store::{NewRound, Store};
+use foi_mailer::{Pacing, Sender, Transport};
+use foi_store::Store;
 
 use crate::{Error, Result};
 
@@ -50,72 +50,59 @@ impl Launch {
     }
 }
 
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })
+impl Launch {
+    /// The use cases' settings for this launch: the folders its template set and codebook
+    /// are in, and its sender.
+    fn settings(&self) -> Settings {
+        let dir = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+        Settings {
+            templates_dir: dir(&self.templates),
+            codebooks_dir: dir(&self.codebook),
+            sender: Some(self.sender.clone()),
+        }
+    }
 }
 
-/// Creates the round for the bodies with these codes and sends every request through the
-/// file transport into `outbox`. Returns how many were sent.
+fn name_of(p: &Path) -> String {
+    p.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Creates the round, adds the bodies and sends their requests through the file transport
+/// into `outbox`, as an officer would (the same use cases the CLI calls), on the launch day.
 pub async fn launch_round(store: &Store, l: &Launch, codes: &[String], outbox: &Path) -> Result<usize> {
-    let codebook_text = read(&l.codebook)?;
-    let codebook =
-        Codebook::from_toml(&codebook_text).map_err(|e| Error::Round(format!("{}: {e}", l.codebook.display())))?;
-    let templates = TemplateSet::load(&l.templates)?;
-    let set_name = l.templates.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let round = store
-        .create_round(&NewRound {
-            slug: l.slug.clone(),
-            name: l.name.clone(),
-            codebook_name: codebook.id.clone(),
-            codebook: codebook_text,
-            template_set: set_name,
-            sender_name: l.sender.name.clone(),
-            sender_email: l.sender.email.clone(),
-            reply_domain: Some(l.sender.reply_domain.clone()),
-            launch_date: Some(l.on),
-        })
-        .await?;
+    let settings = l.settings();
+    let spec = NewRoundSpec {
+        slug: l.slug.clone(),
+        name: l.name.clone(),
+        templates: name_of(&l.templates),
+        codebook: Some(name_of(&l.codebook)),
+        launch: Some(l.on),
+    };
+    rounds::create(store, &settings, &spec).await?;
     let actor = Actor::System("simulation".into());
-    round::add_bodies(store, &l.slug, codes, &actor).await?;
-    let w = Writer { round: &round, templates: &templates, codebook: &codebook, sender: &l.sender, today: l.on };
-    let prepared = round::prepare(store, &w, None).await?;
-    if let Some(b) = prepared.no_address.first() {
+    // The simulator launches to exactly the bodies it is given, current or not (the replies
+    // it replays may come from bodies abolished since).
+    let sel = rounds::Selection { codes: codes.to_vec(), any_date: true, ..Default::default() };
+    rounds::add_bodies(store, &l.slug, &sel, l.on, &actor).await?;
+    let q = sending::queue_requests(store, &settings, Some(&l.slug), l.on, &actor, false).await?;
+    if let Some(b) = q.skipped.first() {
         return Err(Error::Round(format!("{} ({}) has no email address", b.name, b.code)));
     }
-    round::queue(store, &prepared.ready, &actor, l.on).await?;
     send_outbox(store, &l.slug, outbox, l.on, actor).await
 }
 
-/// Chases, on `today`, every request of the launched round that is overdue and still awaits
-/// its body (one chaser each at most), through the file transport into `outbox`. Returns how
-/// many chasers were sent.
+/// Chases the round's overdue requests once, on `today`.
 pub async fn chase_round(store: &Store, l: &Launch, outbox: &Path, today: NaiveDate) -> Result<usize> {
-    let codebook =
-        Codebook::from_toml(&read(&l.codebook)?).map_err(|e| Error::Round(format!("{}: {e}", l.codebook.display())))?;
-    let templates = TemplateSet::load(&l.templates)?;
-    let round = store.round(&l.slug).await?;
-    let w = Writer { round: &round, templates: &templates, codebook: &codebook, sender: &l.sender, today };
     let actor = Actor::System("simulation".into());
-    for c in round::chasers(store, &w, 1, 5).await? {
-        store.enqueue(c.request.id, &c.message, &actor, today).await?;
-    }
+    let chasers = sending::chasers(store, &l.settings(), Some(&l.slug), 1, 5, today).await?;
+    sending::queue_chasers(store, &chasers, &actor, today).await?;
     send_outbox(store, &l.slug, outbox, today, actor).await
 }
 
-/// Sends what the round has queued through the file transport into `outbox`.
 async fn send_outbox(store: &Store, slug: &str, outbox: &Path, today: NaiveDate, actor: Actor) -> Result<usize> {
     let mut transport = Transport::File(FileOutbox::new(outbox)?);
-    let opts = SendOptions {
-        round: Some(slug.to_string()),
-        pacing: Pacing::OFF,
-        max_attempts: 1,
-        retry_after: Duration::from_secs(60),
-        today,
-        connections: 1,
-        actor,
-    };
-    let summary = outbox::send(store, &mut transport, &mut NoSentFolder, &opts, |_, _, _| {}).await?;
-    transport.close().await;
+    let run = sending::Run { round: Some(slug.to_string()), pacing: Pacing::OFF, connections: 1, today, actor };
+    let summary = sending::run_outbox(store, &mut transport, &mut NoSentFolder, &run, |_, _, _| {}).await?;
     if let Some(f) = summary.failed.first().or(summary.held.first()) {
         return Err(Error::Round(format!("{} {} to {} was not sent: {}", f.kind, f.reference, f.to, f.detail)));
     }

@@ -40,6 +40,8 @@ pub enum Error {
     Store(#[from] foi_store::Error),
     #[error(transparent)]
     Mailer(#[from] foi_mailer::Error),
+    #[error(transparent)]
+    App(#[from] foi_app::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

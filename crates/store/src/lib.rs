@@ -14,9 +14,9 @@ mod outbox;
 mod reports;
 mod requests;
 mod tags;
-mod transition;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod transition;
 mod users;
 #[cfg(any(test, feature = "testing"))]
 pub use generate::BulkRound;

@@ -51,6 +51,8 @@ pub enum Error {
     Codebook(#[from] foi_core::codebook::CodebookError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    App(#[from] foi_app::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -63,7 +65,14 @@ impl Error {
             Error::NotFound(_) | Error::Store(foi_store::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
             Error::BadRequest(_)
             | Error::Codebook(_)
-            | Error::Store(foi_store::Error::Invalid(_) | foi_store::Error::Transition(_)) => StatusCode::BAD_REQUEST,
+            | Error::Store(foi_store::Error::Invalid(_) | foi_store::Error::Transition(_))
+            | Error::App(
+                foi_app::Error::Invalid(_)
+                | foi_app::Error::Rows(_)
+                | foi_app::Error::Codebook(_)
+                | foi_app::Error::Store(foi_store::Error::Invalid(_) | foi_store::Error::Transition(_)),
+            ) => StatusCode::BAD_REQUEST,
+            Error::App(foi_app::Error::Store(foi_store::Error::NotFound { .. })) => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

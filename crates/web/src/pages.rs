@@ -10,8 +10,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use foi_analysis::html::Section;
 use foi_analysis::render::Format;
-use foi_core::{Actor, AnswerType, Calendar, Codebook, MessageClass, Named, Request, RequestState, Round, registry};
-use foi_store::{BodyFilter, BodyUpdate, MessageFilter, NewTag, TagFilter};
+use foi_core::{Actor, AnswerType, Calendar, Codebook, MessageClass, Named, Request, RequestState, Round};
+use foi_store::{BodyFilter, BodyUpdate, MessageFilter, TagFilter};
 use serde::Deserialize;
 
 use crate::auth::{self, Action, Signed};
@@ -283,19 +283,15 @@ pub async fn report(
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response> {
     let (name, ext) = file.rsplit_once('.').ok_or_else(|| Error::NotFound(format!("no report {file}")))?;
-    let round = app.store.round(&slug).await?;
     let at = app.today().and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
-    let parts = match name {
-        "monthly" => {
-            let facts = app.store.round_facts_without_answers(&slug).await?;
-            foi_analysis::reports::monthly(&facts, at, &round.name, Calendar::uk())?
-        }
-        "commissioning" => {
-            let facts = app.store.round_facts(&slug).await?;
-            foi_analysis::reports::commissioning(&facts, &codebook(&round)?, at, &round.name)?
-        }
+    use foi_app::reports::Which;
+    let which = match name {
+        "monthly" => Which::Monthly { by: foi_analysis::rates::RegionBy::Nhs },
+        "commissioning" => Which::Commissioning,
         _ => return Err(Error::NotFound(format!("no report {name}: monthly or commissioning"))),
     };
+    let report = foi_app::reports::report(&app.store, Some(&slug), &which, at).await?;
+    let (round, parts) = (report.round, report.parts);
     let (format, mime) = match ext {
         "csv" => (Format::Csv, "text/csv; charset=utf-8"),
         "xlsx" => (Format::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -438,10 +434,9 @@ pub async fn move_request(
     Form(f): Form<Move>,
 ) -> Result<Response> {
     s.check_form(Action::Officer, &f.csrf)?;
-    let r = app.store.request(&reference).await?;
     let to = RequestState::from_name(&f.state).ok_or_else(|| Error::BadRequest(format!("no state {}", f.state)))?;
     let actor = Actor::Person(s.user.username.clone());
-    app.store.move_request(r.id, to, &actor, Some(f.reason.trim()), app.today(), None).await?;
+    foi_app::requests::move_by_hand(&app.store, &reference, to, &f.reason, &actor, app.today()).await?;
     Ok(Redirect::to(&format!("/requests/{reference}?done=moved")).into_response())
 }
 
@@ -732,21 +727,14 @@ pub async fn tag(
     s.check_form(Action::Tag, &f.csrf)?;
     let r = app.store.request(&reference).await?;
     let round = round_of(&app, &r).await?;
-    let book = codebook(&round)?;
-    let answer = book.stored_answer(r.body.kind, &f.question, &f.answer)?;
-    app.store
-        .set_tags(&[NewTag {
-            reference: reference.clone(),
-            question: f.question,
-            answer,
-            quote: f.quote.filter(|q| !q.trim().is_empty()),
-            note: None,
-            tagger: Actor::Person(s.user.username.clone()),
-            suggested: false,
-            source: "web".into(),
-            message_id: None,
-        }])
-        .await?;
+    let given = foi_app::tags::Given {
+        reference: reference.clone(),
+        question: f.question,
+        answer: f.answer,
+        quote: f.quote,
+        note: None,
+    };
+    foi_app::tags::tag(&app.store, &given, &Actor::Person(s.user.username.clone()), "web").await?;
     let to = match f.then.as_deref() {
         Some("next") => match next_untagged(&app, &round, &reference).await? {
             Some(next) => format!("/requests/{next}/tag?done=tagged"),
@@ -888,31 +876,17 @@ pub async fn import_bodies(
         }
     }
     let (name, bytes) = file.ok_or_else(|| Error::BadRequest("choose a CSV file to import".into()))?;
-    let read = registry::read_body_import(&bytes, None);
     let by = s.user.username.clone();
     let source = format!("web import {name} by {by}");
-    let errors: Vec<String> = read.errors().iter().map(|e| e.located(&name)).collect();
-    let (ok, report) = if !errors.is_empty() {
-        let n = errors.len();
-        (false, format!("{}\n{name}: {n} errors; nothing was imported", errors.join("\n")))
-    } else {
-        let done = match &read {
-            registry::BodyImport::Bodies(r) => app.store.import_bodies_by(&r.rows, &source, Some(&by), false).await,
-            registry::BodyImport::Updates(r) => app.store.patch_bodies(&r.rows, &source, Some(&by), false).await,
-        };
-        match done {
-            Ok(sum) => (
-                true,
-                format!(
-                    "{name}: {} added, {} updated, {} unchanged",
-                    sum.added.len(),
-                    sum.updated.len(),
-                    sum.unchanged
-                ),
-            ),
-            Err(foi_store::Error::Invalid(e)) => (false, format!("{name}: {e}; nothing was imported")),
-            Err(e) => return Err(e.into()),
+    let (ok, report) = match foi_app::bodies::import_file(&app.store, &bytes, None, &source, Some(&by), false).await? {
+        foi_app::bodies::Imported::Refused(errors) => {
+            let lines: Vec<String> = errors.iter().map(|e| e.located(&name)).collect();
+            (false, format!("{}\n{name}: {} errors; nothing was imported", lines.join("\n"), errors.len()))
         }
+        foi_app::bodies::Imported::Done { summary: sum, .. } => (
+            true,
+            format!("{name}: {} added, {} updated, {} unchanged", sum.added.len(), sum.updated.len(), sum.unchanged),
+        ),
     };
     let status = if ok { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok((status, bodies_page(&app, &s, &BodiesQuery::default(), None, Some(report)).await?).into_response())

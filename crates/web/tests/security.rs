@@ -181,7 +181,7 @@ async fn a_body_import_reports_bad_rows_by_line_and_imports_nothing() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an unknown code fails the whole file");
         let page = String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
-        assert!(page.contains("line 3: no body has code NOPE"), "{page}");
+        assert!(page.contains("addresses.csv:3: no body has code NOPE"), "{page}");
         assert_eq!(store.body("N1").await.unwrap().foi_email.as_deref(), Some("foi@new.example"));
         let r = router
             .clone()
