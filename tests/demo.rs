@@ -1,5 +1,5 @@
-//! The README's demo command, run as the README gives it (with this build's `foi` for
-//! `cargo run --release --`): it must finish and leave what it says it leaves.
+//! The README's demo command, run as the README gives it (with this build's `foi` for the
+//! one `cargo install` puts on the PATH): it must finish and leave what it says it leaves.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,7 +12,11 @@ fn readme_demo_command() -> Vec<String> {
     let section = readme.split("## Two commands").nth(1).expect("README has a \"Two commands\" section");
     let block = section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("a sh block");
     let line = block.lines().find(|l| !l.trim().is_empty()).unwrap().trim().to_string();
-    let rest = line.strip_prefix("cargo run --release -- ").unwrap_or_else(|| panic!("not a cargo run: {line}"));
+    // `cargo install --path . --locked && foi demo ...`: this build's foi stands for the
+    // installed one.
+    let rest = line
+        .strip_prefix("cargo install --path . --locked && foi ")
+        .unwrap_or_else(|| panic!("the README's first command does not install foi and run it: {line}"));
     rest.split_whitespace().map(str::to_string).collect()
 }
 
