@@ -98,3 +98,55 @@ pub async fn import(store: &Store, csv_bytes: &[u8], by: &Actor) -> Result<Vec<T
     }
     Ok(store.set_tags(&tags).await?)
 }
+
+/// Suggestion rules given as a file's text (and its name, for errors), else the ones shipped
+/// for the round's codebook.
+pub struct Rules<'a> {
+    pub text: &'a str,
+    pub name: &'a str,
+}
+
+/// The round a suggestion or confirmation is about: the one named, else the request's, else
+/// the latest.
+async fn round_for(store: &Store, round: Option<&str>, request: Option<&str>) -> Result<foi_core::Round> {
+    match (round, request) {
+        (None, Some(r)) => of_request(store, &store.request(r).await?).await,
+        _ => crate::rounds::pick(store, round).await,
+    }
+}
+
+/// Reads the round's answers (or one request's) with the suggestion rules and records a
+/// suggested answer, with its evidence, for each question they can read. Suggestions never
+/// count until a person confirms them.
+pub async fn suggest(
+    store: &Store,
+    round: Option<&str>,
+    request: Option<&str>,
+    rules: Option<Rules<'_>>,
+) -> Result<foi_analysis::suggest::SuggestRun> {
+    use foi_analysis::suggest::{Suggester, suggest_round};
+    let round = round_for(store, round, request).await?;
+    let book = Codebook::from_toml(&round.codebook)
+        .map_err(|e| Error::Invalid(format!("the codebook of round {}: {e}", round.slug)))?;
+    let rules = match rules {
+        Some(r) => Suggester::from_toml(r.text, r.name)?,
+        None => Suggester::shipped(&book.id).ok_or_else(|| {
+            Error::Invalid(format!("no suggestion rules are shipped for codebook {}: give a rules file", book.id))
+        })??,
+    };
+    rules.check(&book)?;
+    Ok(suggest_round(store, &round.slug, request, &book, &rules).await?)
+}
+
+/// Confirms suggestions as `by`'s own tags: one request's (these questions, else all), or
+/// the whole round's where nobody has coded the question yet.
+pub async fn confirm(
+    store: &Store,
+    round: Option<&str>,
+    request: Option<&str>,
+    questions: &[String],
+    by: &Actor,
+) -> Result<foi_analysis::suggest::Confirmed> {
+    let round = round_for(store, round, request).await?;
+    Ok(foi_analysis::suggest::confirm(store, &round.slug, request, questions, by).await?)
+}

@@ -8,9 +8,8 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use clap::{Args, Subcommand};
 use foi_analysis::render::Format;
-use foi_analysis::suggest::{Suggester, suggest_round};
-use foi_core::{Actor, Codebook, Request, Round};
-use foi_store::{Store, TagFilter};
+use foi_core::Actor;
+use foi_store::TagFilter;
 
 use crate::config::Context;
 
@@ -164,14 +163,6 @@ fn parse_as_of(s: &str) -> anyhow::Result<DateTime<Utc>> {
     bail!("--as-of {s:?}: expected a date (2017-10-09) or a date and time (2017-10-09T23:59)")
 }
 
-async fn pick_round(store: &Store, slug: Option<&str>) -> anyhow::Result<Round> {
-    Ok(foi_app::rounds::pick(store, slug).await?)
-}
-
-async fn round_of(store: &Store, r: &Request) -> anyhow::Result<Round> {
-    Ok(foi_app::rounds::of_request(store, r).await?)
-}
-
 impl TagArgs {
     pub async fn run(self, ctx: &Context, actor: &Actor) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
@@ -197,36 +188,23 @@ impl TagArgs {
                 );
             }
             Some(TagCmd::Suggest { round, request, rules }) => {
-                let round = match (&round, &request) {
-                    (None, Some(r)) => round_of(&store, &store.request(r).await?).await?,
-                    _ => pick_round(&store, round.as_deref()).await?,
-                };
-                let book = Codebook::from_toml(&round.codebook)
-                    .with_context(|| format!("the codebook of round {}", round.slug))?;
-                let rules = match rules {
+                let text = match &rules {
                     Some(path) => {
-                        let text = std::fs::read_to_string(&path)
-                            .with_context(|| format!("cannot read {}", path.display()))?;
-                        Suggester::from_toml(&text, &path.display().to_string())?
+                        Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
                     }
-                    None => Suggester::shipped(&book.id).with_context(|| {
-                        format!("no suggestion rules are shipped for codebook {}: give --rules FILE", book.id)
-                    })??,
+                    None => None,
                 };
-                rules.check(&book)?;
-                let run = suggest_round(&store, &round.slug, request.as_deref(), &book, &rules).await?;
+                let name = rules.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                let given = text.as_deref().map(|text| foi_app::tags::Rules { text, name: &name });
+                let run = foi_app::tags::suggest(&store, round.as_deref(), request.as_deref(), given).await?;
                 println!(
                     "{} answers read: {} suggestions ({} new, {} changed, {} unchanged); confirm with foi tag confirm",
                     run.answers, run.suggestions, run.added, run.changed, run.unchanged
                 );
             }
             Some(TagCmd::Confirm { request, questions, all: _, round }) => {
-                let round = match (&round, &request) {
-                    (None, Some(r)) => round_of(&store, &store.request(r).await?).await?,
-                    _ => pick_round(&store, round.as_deref()).await?,
-                };
                 let done =
-                    foi_analysis::suggest::confirm(&store, &round.slug, request.as_deref(), &questions, actor).await?;
+                    foi_app::tags::confirm(&store, round.as_deref(), request.as_deref(), &questions, actor).await?;
                 println!(
                     "{} suggestions confirmed as {}; {} left alone (already coded)",
                     done.confirmed,
