@@ -1,69 +1,76 @@
-//! A minimal XLSX writer for simulated spreadsheet answers: one sheet of text cells, as a
-//! public body's "response.xlsx" would be; calamine reads it back.
+//! Simulated spreadsheet answers: a workbook of one sheet of text cells, as a public body's
+//! "response.xlsx" would be, written by rust_xlsxwriter (as the reports' workbooks are);
+//! calamine reads it back. The same rows give the same bytes: the creation time is fixed.
 
-use std::io::Write;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn column(mut c: usize) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    name.reverse();
-    String::from_utf8_lossy(&name).into_owned()
-}
+/// Excel's longest cell text, in characters.
+const MAX_CELL_CHARS: usize = 32_767;
 
 /// A workbook with one sheet named `sheet` holding `rows` of text.
 pub fn workbook<R: AsRef<[S]>, S: AsRef<str>>(sheet: &str, rows: &[R]) -> Vec<u8> {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
-    );
+    let bytes = write(sheet, rows);
+    // The sheet names and texts the simulator writes are within Excel's limits (longer cell
+    // texts are cut to fit): an error here is a bug.
+    debug_assert!(bytes.is_ok(), "simulated workbook: {bytes:?}");
+    bytes.unwrap_or_default()
+}
+
+fn write<R: AsRef<[S]>, S: AsRef<str>>(sheet: &str, rows: &[R]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2026, 1, 1)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
     for (r, row) in rows.iter().enumerate() {
-        xml.push_str(&format!("<row r=\"{}\">", r + 1));
+        let r = u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)?;
         for (c, cell) in row.as_ref().iter().enumerate() {
-            xml.push_str(&format!(
-                "<c r=\"{}{}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
-                column(c),
-                r + 1,
-                escape(cell.as_ref())
-            ));
+            let c = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+            let text = cell.as_ref();
+            match text.char_indices().nth(MAX_CELL_CHARS) {
+                Some((cut, _)) => ws.write_string(r, c, &text[..cut])?,
+                None => ws.write_string(r, c, text)?,
+            };
         }
-        xml.push_str("</row>");
     }
-    xml.push_str("</sheetData></worksheet>");
-    let files = [
-        ("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_string()),
-        ("_rels/.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>".to_string()),
-        ("xl/workbook.xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"{}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>", escape(sheet))),
-        ("xl/_rels/workbook.xml.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>".to_string()),
-        ("xl/worksheets/sheet1.xml", xml),
-    ];
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut z = zip::ZipWriter::new(&mut out);
-    for (name, body) in files {
-        // Writing into memory cannot fail for lack of space; an error here is a bug in zip.
-        let ok = z.start_file(name, zip::write::SimpleFileOptions::default()).is_ok()
-            && z.write_all(body.as_bytes()).is_ok();
-        debug_assert!(ok, "zip into memory failed");
-    }
-    let _ = z.finish();
-    out.into_inner()
+    book.save_to_buffer()
 }
 
 #[cfg(test)]
 mod tests {
+    use calamine::{Data, Reader, Xlsx};
+
+    fn read(bytes: Vec<u8>) -> (Vec<String>, Vec<Vec<Data>>) {
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let names = book.sheet_names();
+        let range = book.worksheet_range(&names[0]).unwrap();
+        (names, range.rows().map(<[Data]>::to_vec).collect())
+    }
+
     #[test]
-    fn column_names() {
-        assert_eq!(super::column(0), "A");
-        assert_eq!(super::column(25), "Z");
-        assert_eq!(super::column(26), "AA");
-        assert_eq!(super::column(27), "AB");
+    fn text_cells_read_back() {
+        let rows = vec![
+            vec!["Question", "Topic", "Response"],
+            vec!["1", "Short breaks & <respite>", "Yes \"commissioned\""],
+            vec!["2", "  spaced  ", "Not held"],
+        ];
+        let (names, read) = read(super::workbook("Response", &rows));
+        assert_eq!(names, ["Response"]);
+        let want: Vec<Vec<Data>> =
+            rows.iter().map(|r| r.iter().map(|s| Data::String((*s).to_string())).collect()).collect();
+        assert_eq!(read, want);
+    }
+
+    #[test]
+    fn same_rows_same_bytes() {
+        let rows = [["a", "b"]];
+        assert_eq!(super::workbook("S", &rows), super::workbook("S", &rows));
+    }
+
+    #[test]
+    fn a_too_long_text_is_cut_to_fit() {
+        let long = "x".repeat(super::MAX_CELL_CHARS + 10);
+        let (_, read) = read(super::workbook("S", &[[long.as_str()]]));
+        assert_eq!(read[0][0], Data::String("x".repeat(super::MAX_CELL_CHARS)));
     }
 }

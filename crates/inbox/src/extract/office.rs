@@ -94,7 +94,7 @@ fn read_container(bytes: &[u8], hint: Option<Hint>, max_chars: usize, cap: u64) 
         };
     };
     // Office parsers hold whole parts in memory: refuse documents that expand too far.
-    let expanded = zip.decompressed_size().unwrap_or(u128::MAX);
+    let expanded = declared_size(&zip);
     if expanded > u128::from(cap) {
         let size = u64::try_from(expanded).map_or_else(|_| "an unknown size".to_string(), human_bytes);
         return Some(Extraction::Failed(format!(
@@ -122,6 +122,16 @@ enum Layout {
     Odt,
     Sheet(Sheet),
     Unsupported,
+}
+
+/// The uncompressed size the central directory gives for all the entries. Entries written
+/// with a data descriptor count too (their local headers hold no sizes; the central directory
+/// does): streaming writers (Java's, rust_xlsxwriter, so foi's own reports) write every entry
+/// that way, and zip's `decompressed_size` gives up on them.
+fn declared_size(zip: &zip::ZipArchive<Cursor<&[u8]>>) -> u128 {
+    (0..zip.len())
+        .map(|i| zip.by_index_data(i).map_or(u128::MAX, |e| u128::from(e.size())))
+        .fold(0, u128::saturating_add)
 }
 
 /// One entry's bytes, reading at most `cap` bytes whatever its header claims.
@@ -510,6 +520,31 @@ pub(crate) mod tests {
         let limits = Limits { max_text_chars: 20, ..Limits::default() };
         let got = extract_text(Some("answer.xlsx"), XLSX_TYPE, &bytes, &limits).await;
         assert_eq!(got, Extraction::Ok("Sheet: Responses\nYea\n[truncated]".into()));
+    }
+
+    #[tokio::test]
+    async fn entries_written_with_data_descriptors_are_read_and_sized() {
+        // As streaming writers (Java's ZipOutputStream, rust_xlsxwriter) write them: sizes only
+        // in the data descriptors and the central directory.
+        let stream = |entries: &[(&str, &[u8])]| {
+            let mut zip = zip::ZipWriter::new_stream(Vec::new());
+            for (name, bytes) in entries {
+                zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+                zip.write_all(bytes).unwrap();
+            }
+            zip.finish().unwrap().into_inner()
+        };
+        let document = br#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Not held.</w:t></w:r></w:p></w:body></w:document>"#;
+        let docx = stream(&[("word/document.xml", document)]);
+        assert!(zip::ZipArchive::new(Cursor::new(&docx[..])).unwrap().decompressed_size().is_none());
+        let got = extract_text(Some("r.docx"), DOCX_TYPE, &docx, &Limits::default()).await;
+        assert_eq!(got, Extraction::Ok("Not held.\n".into()));
+        // The limit still holds, on the sizes the central directory gives.
+        let big = vec![b' '; 2 << 20];
+        let docx = stream(&[("word/document.xml", document), ("word/padding.xml", &big)]);
+        let limits = Limits { memory_bytes: 4 << 20, ..Limits::default() };
+        let got = extract_text(Some("r.docx"), DOCX_TYPE, &docx, &limits).await;
+        assert_eq!(got.error(), Some("the document expands to 2.0 MiB, more than the 1.0 MiB limit"), "{got:?}");
     }
 
     #[tokio::test]
