@@ -265,34 +265,6 @@ impl Store {
         b.commit().await
     }
 
-    /// Moves a request as an incoming message implies, if the lifecycle allows it; records
-    /// exemptions on a refusal; the event names `by`. Returns the new state if it moved.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn apply_reply(
-        &self,
-        request_id: i32,
-        to: RequestState,
-        exemptions: &[String],
-        message_id: i64,
-        on: chrono::NaiveDate,
-        why: &str,
-        by: &Actor,
-    ) -> Result<Option<RequestState>> {
-        let b = self.batch().await?;
-        let m = ReplyMove {
-            request_id,
-            to,
-            exemptions: exemptions.to_vec(),
-            message_id,
-            on,
-            why: why.to_string(),
-            by: by.clone(),
-        };
-        let moved = b.apply_replies(std::slice::from_ref(&m)).await?;
-        b.commit().await?;
-        Ok(moved.into_iter().next().flatten())
-    }
-
     /// A fingerprint of the deduplication key of every incoming message held (see
     /// [`key_fingerprint`]): 8 bytes a message, so a large import can skip looking up each
     /// message that is certainly new.
