@@ -1,5 +1,6 @@
 //! Which reader an attachment needs: from its content type and file name, overruled by the
-//! magic bytes at its start when they disagree (%PDF, PK zip, D0CF11E0 OLE, {\rtf).
+//! magic bytes at its start when they disagree (%PDF, PK zip, D0CF11E0 OLE, {\rtf; matched by
+//! the `infer` crate, and a PDF header after leading junk by us).
 
 /// What the declared type or file name says the file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,13 +195,19 @@ enum Magic {
 }
 
 fn sniff(bytes: &[u8]) -> Option<Magic> {
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+    use infer::archive;
+    if archive::is_zip(bytes) {
         Some(Magic::Zip)
-    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+    } else if archive::is_msi(bytes) {
+        // infer names the compound-file (OLE) signature after MSI installers, which share it
+        // with legacy Office files.
         Some(Magic::Ole)
-    } else if bytes.starts_with(b"{\\rtf") {
+    } else if archive::is_rtf(bytes) {
         Some(Magic::Rtf)
+    } else if archive::is_pdf(bytes) {
+        Some(Magic::Pdf)
     } else {
+        // PDF readers accept a header anywhere in the first kilobyte: infer looks at the start.
         let at = bytes[..bytes.len().min(1024)].windows(5).position(|w| w == b"%PDF-")?;
         Some(if bytes[..at].iter().all(u8::is_ascii_whitespace) { Magic::Pdf } else { Magic::PdfLater })
     }
@@ -254,6 +261,12 @@ mod tests {
         assert_eq!(kind(Some("data.pdf"), "application/pdf", ZIP), Kind::Zip(Some(Hint::Pdf)));
         assert_eq!(kind(None, "application/octet-stream", OLE), Kind::Ole(None));
         assert_eq!(kind(Some("x.txt"), "text/plain", b"{\\rtf1 hi}"), Kind::Rtf);
+        // An empty ZIP, and a spanned one's marker.
+        assert_eq!(kind(Some("a.txt"), "text/plain", b"PK\x05\x06\0\0\0\0"), Kind::Zip(Some(Hint::Text)));
+        assert_eq!(kind(None, "application/octet-stream", b"PK\x07\x08PK\x03\x04"), Kind::Zip(None));
+        // Too short to tell: the hint decides.
+        assert_eq!(kind(Some("a.pdf"), "application/pdf", b"PK"), Kind::Pdf);
+        assert_eq!(kind(Some("a.txt"), "text/plain", b""), Kind::Text);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! HTML to readable text: scripts, styles and comments dropped, block elements as line
-//! breaks, table cells separated by tabs, whitespace collapsed (kept inside <pre>), entities
-//! decoded. A forgiving scanner, not a parser: any input gives some text.
+//! breaks, table cells separated by tabs, whitespace collapsed (kept inside <pre>), character
+//! references decoded by htmlize (the WHATWG rules and list). A forgiving scanner, not a
+//! parser: any input gives some text, in time linear in its length (ARCHITECTURE.md, "Why
+//! hand-written here", says why not html5ever).
 
 /// Readable text from HTML.
 pub fn html_to_text(html: &str) -> String {
@@ -49,24 +51,14 @@ pub fn html_to_text(html: &str) -> String {
                     _ => {}
                 }
             }
-            '&' => {
-                let (decoded, used) = entity(rest);
-                match decoded {
-                    Some(s) => {
-                        for d in s.chars() {
-                            out.text(d, pre > 0);
-                        }
-                        rest = &rest[used..];
-                    }
-                    None => {
-                        out.text('&', pre > 0);
-                        rest = &rest[1..];
-                    }
-                }
-            }
             _ => {
-                out.text(c, pre > 0);
-                rest = &rest[c.len_utf8()..];
+                // Text up to the next tag; no character reference spans a '<'.
+                let first = c.len_utf8();
+                let end = rest[first..].find('<').map_or(rest.len(), |i| i + first);
+                for d in htmlize::unescape(&rest[..end]).chars() {
+                    out.text(d, pre > 0);
+                }
+                rest = &rest[end..];
             }
         }
     }
@@ -124,90 +116,6 @@ impl Tag {
         }
         Some(Tag { name, end, len: s.len() })
     }
-}
-
-/// Decodes the entity at the start of `s` ("&amp;", "&#163;", "&#xA3;"): its text and length.
-fn entity(s: &str) -> (Option<String>, usize) {
-    let body: String = s[1..].chars().take(33).take_while(|c| c.is_ascii_alphanumeric() || *c == '#').collect();
-    let used = 1 + body.len() + usize::from(s[1 + body.len()..].starts_with(';'));
-    let decoded = if let Some(num) = body.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok(),
-            None => num.parse::<u32>().ok(),
-        };
-        // Windows-1252 code points sent as numbers (&#150;) mean what Windows meant.
-        code.map(|c| match c {
-            0x80..=0x9f => super::text::decode_codepage(&[c as u8], 1252),
-            _ => char::from_u32(c).unwrap_or('\u{fffd}').to_string(),
-        })
-    } else {
-        named_entity(&body).map(|c| c.to_string())
-    };
-    (decoded, used)
-}
-
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" | "AMP" => '&',
-        "lt" | "LT" => '<',
-        "gt" | "GT" => '>',
-        "quot" | "QUOT" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "pound" => '£',
-        "euro" => '€',
-        "cent" => '¢',
-        "yen" => '¥',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "sect" => '§',
-        "para" => '¶',
-        "deg" => '°',
-        "plusmn" => '±',
-        "times" => '×',
-        "divide" => '÷',
-        "frac12" => '½',
-        "frac14" => '¼',
-        "frac34" => '¾',
-        "ndash" => '–',
-        "mdash" => '—',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "sbquo" => '‚',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "bdquo" => '„',
-        "hellip" => '…',
-        "bull" => '•',
-        "middot" => '·',
-        "laquo" => '«',
-        "raquo" => '»',
-        "shy" => '\u{ad}',
-        "zwnj" => '\u{200c}',
-        "zwj" => '\u{200d}',
-        "ensp" => '\u{2002}',
-        "emsp" => '\u{2003}',
-        "thinsp" => '\u{2009}',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "ecirc" => 'ê',
-        "euml" => 'ë',
-        "aacute" => 'á',
-        "agrave" => 'à',
-        "acirc" => 'â',
-        "auml" => 'ä',
-        "iacute" => 'í',
-        "iuml" => 'ï',
-        "oacute" => 'ó',
-        "ouml" => 'ö',
-        "uacute" => 'ú',
-        "uuml" => 'ü',
-        "ccedil" => 'ç',
-        "ntilde" => 'ñ',
-        "szlig" => 'ß',
-        _ => return None,
-    })
 }
 
 /// Text being built: whitespace collapsing and line structure.
@@ -309,8 +217,38 @@ mod tests {
             html_to_text("5 &lt; 6 &amp;&amp; &#163;1 &#x20AC;2 &#150; &bogus; & x"),
             "5 < 6 && £1 €2 – &bogus; & x"
         );
+        // The whole WHATWG list, the legacy forms without ';', and what is no reference.
+        assert_eq!(
+            html_to_text("&Eacute;cole &rsquo;&hearts; &notit; &amp &ampfoo &#0; &#x110000; &lt;p&gt;"),
+            "École ’♥ ¬it; & &foo \u{fffd} \u{fffd} <p>"
+        );
         assert_eq!(html_to_text("<o:p>Word</o:p> a < b"), "Word a < b");
         assert_eq!(html_to_text("unclosed <style>p{}"), "unclosed");
         assert_eq!(html_to_text("<p unclosed"), "");
+    }
+
+    /// What makes html5ever's tree builder or tokenizer take time growing with the square of
+    /// the input (ARCHITECTURE.md, "Why hand-written here"), and a flood of '&': each read in
+    /// a moment, its text kept. (html5ever takes from 7 s to minutes on each of the first
+    /// three in a release build.)
+    #[test]
+    fn hostile_input_is_read_in_linear_time() {
+        let n = 100_000;
+        let attributes: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
+        let misnested: String = (0..20_000).map(|i| format!("<b id={i}>")).collect();
+        let inputs = [
+            ("nesting", "<div>".repeat(n) + "x"),
+            ("attributes", format!("<p {}>x</p>", attributes.join(" "))),
+            ("misnested formatting", misnested + &"<p>x".repeat(20_000)),
+            ("ampersands", "&".repeat(1_000_000) + &"&#x".repeat(300_000) + "x"),
+        ];
+        for (what, html) in inputs {
+            let start = std::time::Instant::now();
+            let text = html_to_text(&html);
+            let took = start.elapsed();
+            assert!(text.ends_with('x'), "{what}: {:?}", &text[text.len().saturating_sub(40)..]);
+            assert!(took < std::time::Duration::from_secs(10), "{what} took {took:?}");
+        }
+        assert_eq!(html_to_text(&"&".repeat(1000)).len(), 1000);
     }
 }
